@@ -1,0 +1,1 @@
+"""Multi-step workflows spanning domain, storage and switch."""

@@ -1,0 +1,1 @@
+"""SIP protocol, sans-IO: messages, URIs, SDP, digest auth, transactions, dialogs."""

@@ -1,0 +1,1 @@
+"""asyncio adapters that feed bytes and loop.time() into vaxel.sip."""

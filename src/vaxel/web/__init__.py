@@ -1,0 +1,1 @@
+"""FastAPI web app: JSON API, server-rendered pages, live events."""
