@@ -47,7 +47,7 @@ def test_no_layer_reaches_up(path: Path) -> None:
         if parts[0] != "vaxel" or len(parts) < 2:
             continue
         target = parts[1]
-        assert target not in TOP, f"{path.name} imports {name}: the composition root is above all layers"
+        assert target not in TOP, f"{path.name} imports {name}: the root is above all layers"
         assert LAYERS.index(target) <= rank, f"{layer}/{path.name} reaches up to {name}"
 
 
