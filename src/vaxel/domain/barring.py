@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
-from datetime import datetime
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import phonenumbers
+from phonenumbers import shortnumberinfo
+
+from vaxel.domain.errors import DomainError
+from vaxel.domain.numbers import NumberPlan
 
 
 class NumberClass(enum.StrEnum):
@@ -41,3 +49,226 @@ class BarringException:
     valid_from: datetime
     valid_to: datetime
     decided_at: datetime | None = None
+
+
+# Numbers that must always connect: 112 (SOS), 114 14 (police), 113 13 (information in a
+# crisis), 1177 (healthcare advice) and 90000 (SOS, the old number still in service).
+EMERGENCY_NUMBERS = frozenset({"112", "11414", "11313", "1177", "90000"})
+
+# Swedish premium-rate ranges by the national number: 0900, 0939, 0944.
+PREMIUM_PREFIXES = ("900", "939", "944")
+
+# Exceptions are time-limited decisions (policy §2); a year at most, so they are reviewed.
+MAX_EXCEPTION_DAYS = 366
+
+_BARRING_RANK = {c: i for i, c in enumerate(BarringClass)}
+# The narrowest barring class that lets a number class through (emergency and internal: all).
+_REQUIRED: dict[NumberClass, BarringClass] = {
+    NumberClass.EMERGENCY: BarringClass.INTERNAL,
+    NumberClass.INTERNAL: BarringClass.INTERNAL,
+    NumberClass.NATIONAL: BarringClass.NATIONAL,
+    NumberClass.MOBILE: BarringClass.NATIONAL,
+    NumberClass.INTERNATIONAL: BarringClass.INTERNATIONAL,
+    NumberClass.PREMIUM: BarringClass.UNRESTRICTED,
+}
+# What a PRIVATE_USE exception opens: ordinary private calls, never premium or abroad.
+_PRIVATE_USE_OPENS = frozenset({NumberClass.NATIONAL, NumberClass.MOBILE})
+
+
+def classify(dialled: str, plan: NumberPlan) -> NumberClass:
+    """The class of a dialled number; DomainError("number") if it cannot be a number at all."""
+    digits = "".join(ch for ch in dialled if ch not in " -().")
+    if not digits:
+        raise DomainError("number", "nothing was dialled")
+    if digits in EMERGENCY_NUMBERS or shortnumberinfo.is_emergency_number(digits, "SE"):
+        return NumberClass.EMERGENCY
+    if plan.is_extension(digits) or plan.extension_of(digits) is not None:
+        return NumberClass.INTERNAL
+    try:
+        parsed = phonenumbers.parse(digits, "SE")
+    except phonenumbers.NumberParseException as exc:
+        raise DomainError("number", f"{dialled!r} cannot be read as a phone number") from exc
+    if plan.extension_of(phonenumbers.format_number(parsed, 0)) is not None:
+        return NumberClass.INTERNAL
+    if parsed.country_code == 46 and shortnumberinfo.is_valid_short_number_for_region(parsed, "SE"):
+        # Short numbers such as 118 118 (directory enquiries) can cost like premium rate.
+        cost = shortnumberinfo.expected_cost_for_region(parsed, "SE")
+        if cost == shortnumberinfo.ShortNumberCost.PREMIUM_RATE:
+            return NumberClass.PREMIUM
+        return NumberClass.NATIONAL
+    kind = phonenumbers.number_type(parsed)
+    if kind == phonenumbers.PhoneNumberType.PREMIUM_RATE:
+        return NumberClass.PREMIUM
+    if parsed.country_code != 46:
+        # New foreign ranges appear before phonenumbers knows them; "possible" is enough to
+        # classify, and the class then bars it unless international calls are allowed.
+        if not phonenumbers.is_possible_number(parsed):
+            raise DomainError("number", f"{dialled!r} is not a possible international number")
+        return NumberClass.INTERNATIONAL
+    if str(parsed.national_number).startswith(PREMIUM_PREFIXES):
+        return NumberClass.PREMIUM
+    if not phonenumbers.is_valid_number(parsed):
+        raise DomainError("number", f"{dialled!r} is not a valid Swedish number")
+    if kind == phonenumbers.PhoneNumberType.MOBILE:
+        return NumberClass.MOBILE
+    return NumberClass.NATIONAL
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Whether a call may go out, and why (Swedish, for the audit log and the caller's display).
+
+    `rule` is a stable code for counting: emergency, internal, class, after_hours, exception.
+    """
+
+    allowed: bool
+    reason: str
+    rule: str
+    exception: BarringException | None = None
+
+
+def is_valid(e: BarringException, now: datetime) -> bool:
+    """In force at `now` (from inclusive, to exclusive)."""
+    return e.valid_from <= now < e.valid_to
+
+
+def is_expired(e: BarringException, now: datetime) -> bool:
+    """Its period has ended."""
+    return now >= e.valid_to
+
+
+def may_call(
+    barring: BarringClass,
+    number_class: NumberClass,
+    exceptions: Iterable[BarringException],
+    now: datetime,
+    after_hours: bool,
+    *,
+    person_id: int | None = None,
+) -> Decision:
+    """Whether someone with `barring` and these exceptions may call a number of that class.
+
+    Emergency numbers and internal calls always go through. After working hours only they do,
+    unless an AFTER_HOURS exception (on call: the barring class applies as by day) or a
+    PRIVATE_USE exception holds. PRIVATE_USE also opens national and mobile numbers to someone
+    barred to internal calls; abroad and premium rate still follow the barring class. Pass
+    `person_id` to ignore exceptions of other people.
+    """
+    if number_class is NumberClass.EMERGENCY:
+        return Decision(True, "nödnummer är alltid tillåtna", "emergency")
+    if number_class is NumberClass.INTERNAL:
+        return Decision(True, "interna samtal är alltid tillåtna", "internal")
+    valid = [
+        e
+        for e in exceptions
+        if is_valid(e, now) and (person_id is None or e.person_id == person_id)
+    ]
+    private = next((e for e in valid if e.kind is ExceptionKind.PRIVATE_USE), None)
+    on_call = next((e for e in valid if e.kind is ExceptionKind.AFTER_HOURS), None)
+    by_class = _BARRING_RANK[barring] >= _BARRING_RANK[_REQUIRED[number_class]]
+    if after_hours and private is None and on_call is None:
+        return Decision(
+            False, "efter arbetstid: endast interna samtal och nödsamtal", "after_hours"
+        )
+    if by_class:
+        used = (private or on_call) if after_hours else None
+        return Decision(
+            True,
+            f"spärrklass {barring.value} tillåter {number_class.value}",
+            "exception" if used else "class",
+            used,
+        )
+    if private is not None and number_class in _PRIVATE_USE_OPENS:
+        return Decision(True, "undantag för privat användning", "exception", private)
+    return Decision(
+        False, f"spärrklass {barring.value} tillåter inte {number_class.value}", "class"
+    )
+
+
+def validate_exception(e: BarringException, unit_chef_id: int | None) -> None:
+    """Decided by the unit's verksamhetschef (not for themselves), time-limited, with a reason."""
+    if unit_chef_id is None:
+        raise DomainError("decided_by", "the unit has no verksamhetschef to decide exceptions")
+    if e.decided_by_id != unit_chef_id:
+        raise DomainError("decided_by", "an exception is decided by the unit's verksamhetschef")
+    if e.person_id == e.decided_by_id:
+        raise DomainError(
+            "decided_by", "no one decides an exception for themselves; ask the next level up"
+        )
+    if not e.reason.strip():
+        raise DomainError("reason", "an exception needs a reason")
+    if e.valid_to <= e.valid_from:
+        raise DomainError("valid_to", "the exception must end after it starts")
+    if e.valid_to - e.valid_from > timedelta(days=MAX_EXCEPTION_DAYS):
+        raise DomainError("valid_to", f"an exception lasts at most {MAX_EXCEPTION_DAYS} days")
+
+
+# --- Toll fraud -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CallAttempt:
+    """An outbound call attempt as the switch saw it."""
+
+    subject: str  # who dialled: "person:42" or "account:anna.desk"
+    number_class: NumberClass
+    at: datetime
+    dialled: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FraudAlarm:
+    subject: str
+    count: int
+    since: datetime
+    at: datetime
+    detail: str
+
+
+@dataclass(slots=True)
+class FraudWatch:
+    """Alarms when a subject makes more than `limit` costly attempts within `window`.
+
+    Feed attempts in time order with observe(); it keeps only the window's timestamps and
+    raises one alarm per subject per window, so a running attack is not an alarm storm.
+    """
+
+    limit: int = 10
+    window: timedelta = timedelta(hours=1)
+    watched: frozenset[NumberClass] = frozenset({NumberClass.INTERNATIONAL, NumberClass.PREMIUM})
+    _recent: dict[str, deque[datetime]] = field(default_factory=dict, repr=False)
+    _quiet_until: dict[str, datetime] = field(default_factory=dict, repr=False)
+
+    def observe(self, attempt: CallAttempt) -> FraudAlarm | None:
+        """Record an attempt; an alarm if it crosses the limit."""
+        if attempt.number_class not in self.watched:
+            return None
+        times = self._recent.setdefault(attempt.subject, deque())
+        times.append(attempt.at)
+        while times and times[0] <= attempt.at - self.window:
+            times.popleft()
+        if len(times) <= self.limit:
+            return None
+        quiet = self._quiet_until.get(attempt.subject)
+        if quiet is not None and attempt.at < quiet:
+            return None
+        self._quiet_until[attempt.subject] = attempt.at + self.window
+        return FraudAlarm(
+            subject=attempt.subject,
+            count=len(times),
+            since=times[0],
+            at=attempt.at,
+            detail=(
+                f"{len(times)} samtalsförsök till utlandet eller betalnummer "
+                f"inom {int(self.window.total_seconds() // 60)} minuter"
+            ),
+        )
+
+
+def scan_for_fraud(
+    attempts: Iterable[CallAttempt], watch: FraudWatch | None = None
+) -> list[FraudAlarm]:
+    """Every alarm a sequence of attempts raises (sorted by time first)."""
+    watch = watch or FraudWatch()
+    alarms = (watch.observe(a) for a in sorted(attempts, key=lambda a: a.at))
+    return [a for a in alarms if a is not None]
