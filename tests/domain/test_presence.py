@@ -123,3 +123,17 @@ def test_unknown_return_stays_until_cleared() -> None:
 def test_presence_change_records_who_and_how() -> None:
     change = PresenceChange(7, None, NOW, "operator:lisa", Channel.OPERATOR)
     assert change.absence is None and change.channel is Channel.OPERATOR
+
+
+def test_absence_ends_in_the_repeated_hour_when_summer_time_ends() -> None:
+    # 2026-10-25: clocks go back 03:00 CEST → 02:00 CET, so 02:00–03:00 happens twice.
+    from datetime import datetime as dt
+
+    from vaxel.domain.clock import TZ
+    from vaxel.domain.presence import Absence, AbsenceReason, current_absence
+
+    back = dt(2026, 10, 25, 2, 30, tzinfo=TZ)  # fold=0: the first 02:30, summer time
+    now = dt(2026, 10, 25, 2, 10, fold=1, tzinfo=TZ)  # winter time, 40 minutes later
+    assert now.timestamp() > back.timestamp()
+    absence = Absence(reason=AbsenceReason.MOTE, until=back)
+    assert current_absence(absence, now) is None

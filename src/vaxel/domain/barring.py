@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 import phonenumbers
 from phonenumbers import shortnumberinfo
 
+from vaxel.domain.clock import utc
 from vaxel.domain.errors import DomainError
 from vaxel.domain.numbers import NumberPlan
 
@@ -129,7 +130,7 @@ class Decision:
 
 def is_valid(e: BarringException, now: datetime) -> bool:
     """In force at `now` (from inclusive, to exclusive)."""
-    return e.valid_from <= now < e.valid_to
+    return utc(e.valid_from) <= utc(now) < utc(e.valid_to)
 
 
 def is_expired(e: BarringException, now: datetime) -> bool:

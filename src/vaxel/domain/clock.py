@@ -26,3 +26,12 @@ def require_aware(at: datetime, field: str) -> datetime:
     if at.tzinfo is None or at.utcoffset() is None:
         raise DomainError(field, "the time must include a time zone")
     return at
+
+
+def utc(at: datetime) -> datetime:
+    """The instant in UTC, for comparisons.
+
+    Python compares two datetimes that share a tzinfo object by wall time alone, which is wrong
+    in the hour that repeats when summer time ends; comparing in UTC is always right.
+    """
+    return at.astimezone(UTC)

@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-from vaxel.domain.clock import require_aware
+from vaxel.domain.clock import require_aware, utc
 from vaxel.domain.errors import DomainError
 from vaxel.domain.text import fold
 
@@ -151,13 +151,13 @@ def validate_absence(a: Absence, now: datetime) -> None:
             )
         return
     require_aware(a.until, "until")
-    if a.until <= now:
+    if utc(a.until) <= utc(now):
         raise DomainError("until", f"the return time {a.until.isoformat()} has already passed")
 
 
 def current_absence(a: Absence | None, now: datetime) -> Absence | None:
     """The absence if still in force at `now`; None once the return time has come."""
-    if a is None or (a.until is not None and a.until <= now):
+    if a is None or (a.until is not None and utc(a.until) <= utc(now)):
         return None
     return a
 
