@@ -1,0 +1,15 @@
+"""Errors from storage that a user can act on (the CLI and the web show the message)."""
+
+from __future__ import annotations
+
+
+class NotFound(LookupError):
+    """Nothing matches: the message says what was looked for."""
+
+
+class Ambiguous(LookupError):
+    """More than one thing matches; ``candidates`` lists them for the user to choose."""
+
+    def __init__(self, message: str, candidates: list[str]) -> None:
+        super().__init__(f"{message}: {'; '.join(candidates)}")
+        self.candidates = candidates

@@ -1,0 +1,195 @@
+"""The demo municipality: created once, reused after; `policy check` tells the truth about it."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from vaxel.cli import app
+from vaxel.config import Config
+from vaxel.demo import KOMMUN, load_tree
+from vaxel.domain.clock import TZ, local
+from vaxel.domain.people import PersonKind
+from vaxel.domain.presence import RETURN_UNKNOWN_ALLOWED
+from vaxel.domain.voicemail import GreetingState
+from vaxel.storage import Database
+from vaxel.storage.audit import AuditRepository
+from vaxel.storage.barring import BarringRepository
+from vaxel.storage.callbacks import CallbackRepository
+from vaxel.storage.directory import DirectoryRepository
+from vaxel.storage.models import AuditRow, CallRow
+from vaxel.storage.numbers import NumberRepository
+from vaxel.storage.presence import PresenceRepository
+from vaxel.storage.voicemail import VoicemailRepository
+
+runner = CliRunner()
+
+
+@dataclass
+class Demo:
+    data_dir: Path
+    db: Database
+    seconds: float
+    output: str
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("VAXEL_DATABASE_URL", raising=False)
+        data_dir = tmp_path_factory.mktemp("demo") / "data"
+        started = time.monotonic()
+        result = runner.invoke(app, ["demo", "--data-dir", str(data_dir), "--no-serve"])
+        seconds = time.monotonic() - started
+        assert result.exit_code == 0, result.output
+        db = Database(Config.from_env(data_dir=data_dir).db_url)
+        yield Demo(data_dir, db, seconds, result.stdout)
+        db.dispose()
+
+
+def findings(demo: Demo, kind: str) -> list[dict[str, str]]:
+    result = runner.invoke(
+        app, ["--data-dir", str(demo.data_dir), "policy", "check", "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    return [f for f in json.loads(result.stdout) if f["kind"] == kind]
+
+
+def test_demo_prints_web_address_log_ins_and_sip_accounts(demo: Demo) -> None:
+    assert f"{KOMMUN} (demo) created" in demo.output
+    assert "http://127.0.0.1:8080/" in demo.output
+    for user, password in [("admin", "sjostad-admin"), ("telefonist", "sjostad-telefonist")]:
+        assert user in demo.output and password in demo.output
+    assert "demo-sip-alfa" in demo.output
+    assert demo.seconds < 30
+
+
+def test_demo_is_a_realistic_municipality(demo: Demo) -> None:
+    with demo.db.session() as s:
+        directory = DirectoryRepository(s)
+        people = directory.people()
+        assert 250 <= len(people) <= 350
+        paths = set(directory.unit_paths().values())
+        assert (
+            f"{KOMMUN} / Miljö- och byggnadsnämnden / Samhällsbyggnadsförvaltningen / Bygglov"
+            in paths
+        )
+        assert f"{KOMMUN} / Sjöstadshem AB" in paths
+        assert any(p.kind is PersonKind.FORTROENDEVALD for p in people)
+        assert any("skolskjuts" in p.keywords for p in people)
+        labels = {a.label for a, _ in NumberRepository(s).function_numbers(datetime.now(TZ))}
+        assert {"Växeln", "Bygglov", "Skolskjuts"} <= labels
+        calls = s.scalar(select(func.count()).select_from(CallRow))
+        assert 30_000 <= (calls or 0) <= 100_000
+
+
+def test_demo_tree_file_reads() -> None:
+    names = [u.name for u in load_tree()]
+    assert names[0] == "Kommunstyrelsen" and "Sjöstad Energi AB" in names
+
+
+def test_second_run_reuses_the_demo(demo: Demo) -> None:
+    with demo.db.session() as s:
+        before = (
+            s.scalar(select(func.count()).select_from(AuditRow)),
+            len(DirectoryRepository(s).people()),
+        )
+    result = runner.invoke(app, ["demo", "--data-dir", str(demo.data_dir), "--no-serve"])
+    assert result.exit_code == 0, result.output
+    assert f"{KOMMUN} (demo) reused" in result.stdout
+    assert "sjostad-chef" in result.stdout
+    with demo.db.session() as s:
+        after = (
+            s.scalar(select(func.count()).select_from(AuditRow)),
+            len(DirectoryRepository(s).people()),
+        )
+    assert after == before
+
+
+def test_policy_check_finds_the_contractor_past_the_end_date(demo: Demo) -> None:
+    now = datetime.now(TZ)
+    with demo.db.session() as s:
+        numbers = NumberRepository(s)
+        expected = {
+            p.name
+            for p in DirectoryRepository(s).people()
+            if p.valid_to is not None and p.valid_to < local(now).date()
+            and numbers.assignments(person_id=p.id, at=now)
+        }  # fmt: skip
+    assert len(expected) == 1
+    assert {f["subject"] for f in findings(demo, "past_end_date_with_numbers")} == expected
+
+
+def test_policy_check_finds_the_expired_exception(demo: Demo) -> None:
+    now = datetime.now(TZ)
+    with demo.db.session() as s:
+        names = {p.id: p.name for p in DirectoryRepository(s).people()}
+        exceptions = BarringRepository(s).exceptions()
+        expired = {names[e.person_id] for e in exceptions if e.valid_to < now}
+        valid = [e for e in exceptions if e.valid_to > now]
+    assert len(expired) == 1 and len(valid) == 1
+    assert {f["subject"] for f in findings(demo, "expired_exception")} == expired
+
+
+def test_policy_check_finds_the_long_sick_leave_without_return(demo: Demo) -> None:
+    now = datetime.now(TZ)
+    with demo.db.session() as s:
+        names = {p.id: p.name for p in DirectoryRepository(s).people()}
+        absences = PresenceRepository(s).all_current(now)
+    long_unknown = {
+        names[pid]
+        for pid, a in absences.items()
+        if a.until is None and a.reason in RETURN_UNKNOWN_ALLOWED
+        and a.set_at is not None and (now - a.set_at).days > 14
+    }  # fmt: skip
+    assert long_unknown
+    assert {f["subject"] for f in findings(demo, "absent_without_return")} == long_unknown
+    assert any(
+        a.until is None and (now - a.set_at).days < 14 for a in absences.values() if a.set_at
+    )
+
+
+def test_policy_check_finds_the_overdue_callbacks(demo: Demo) -> None:
+    now = datetime.now(TZ)
+    with demo.db.session() as s:
+        tasks = CallbackRepository(s).tasks()
+    overdue = [t for t in tasks if t.due_at < now]
+    assert overdue and len(overdue) < len(tasks)
+    assert len(findings(demo, "overdue_callback")) == len(overdue)
+
+
+def test_policy_check_finds_the_missing_greetings(demo: Demo) -> None:
+    today = local(datetime.now(TZ)).date()
+    with demo.db.session() as s:
+        people = {p.id: p for p in DirectoryRepository(s).people()}
+        boxes = VoicemailRepository(s).mailboxes()
+    missing = [
+        b
+        for b in boxes
+        if b.greeting is not GreetingState.RECORDED
+        and b.person_id is not None
+        and (people[b.person_id].valid_to is None or people[b.person_id].valid_to >= today)  # type: ignore[operator]
+    ]
+    assert any(b.greeting is GreetingState.NONE for b in missing)
+    assert any(b.greeting is GreetingState.DEFAULT for b in missing)
+    assert len(findings(demo, "missing_greeting")) == len(missing)
+
+
+def test_policy_check_finds_the_revision_due(demo: Demo) -> None:
+    # Adopted 2018, revised 2020-09-14: the next revision was due 2023-09-14.
+    (finding,) = findings(demo, "revision_due")
+    assert finding["subject"] == "Policy för telefoni" and "2023-09-14" in finding["detail"]
+
+
+def test_demo_changes_are_audited(demo: Demo) -> None:
+    with demo.db.session() as s:
+        entries = AuditRepository(s).entries(action_prefix="barring.exception")
+    assert len(entries) == 2
