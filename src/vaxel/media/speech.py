@@ -1,0 +1,192 @@
+"""Spoken prompts: Swedish (or English) text to 8 kHz PCM with espeak-ng, cached on disk.
+
+A recorded prompt always wins: `prompt("lunch", text)` plays `<prompts>/<voice>/lunch.wav`
+(or `<prompts>/lunch.wav`) when someone has recorded one, and speaks `text` otherwise.
+Rendered speech is kept in the cache under a hash of (engine version, voice, text), so each
+sentence is synthesised once per machine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import re
+import subprocess
+import tempfile
+from array import array
+from pathlib import Path
+
+from vaxel.media.g711 import SAMPLE_RATE
+from vaxel.media.resample import resample
+from vaxel.media.wav import decode_wav, encode_wav, read_wav
+
+ENGINE_VERSION = "espeak-ng/1"  # change it when rendering changes, so old cache entries go unused
+PEAK = 16000  # about −6 dBFS: as loud as a recorded prompt, with room for G.711
+_PROMPT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+
+class SpeechError(RuntimeError):
+    """espeak-ng is missing, failed, or produced no audio."""
+
+
+def _normalise(pcm: bytes) -> bytes:
+    samples = array("h", pcm)
+    peak = max((abs(s) for s in samples), default=0)
+    if peak == 0:
+        return pcm
+    scale = PEAK / peak
+    return array("h", (max(-32768, min(32767, round(s * scale))) for s in samples)).tobytes()
+
+
+class Speech:
+    """Renders and caches prompts; safe to share between calls."""
+
+    def __init__(
+        self,
+        cache_dir: str | os.PathLike[str],
+        prompts_dir: str | os.PathLike[str] | None = None,
+        *,
+        voice: str = "sv",
+        program: str = "espeak-ng",
+        words_per_minute: int | None = None,
+        timeout: float = 30.0,
+    ) -> None:
+        self.cache_dir = Path(cache_dir)
+        self.prompts_dir = Path(prompts_dir) if prompts_dir is not None else None
+        self.voice = voice
+        self.program = program
+        self.words_per_minute = words_per_minute
+        self.timeout = timeout
+        self._pending: dict[Path, asyncio.Future[bytes]] = {}
+
+    def cache_path(self, text: str, voice: str | None = None) -> Path:
+        key = "\n".join((ENGINE_VERSION, voice or self.voice, str(self.words_per_minute), text))
+        return self.cache_dir / f"{hashlib.sha256(key.encode('utf-8')).hexdigest()}.wav"
+
+    def recorded(self, prompt_id: str, voice: str | None = None) -> Path | None:
+        """The recorded file for a prompt id, if there is one."""
+        if not _PROMPT_ID.fullmatch(prompt_id):
+            raise ValueError(f"prompt id {prompt_id!r} may hold only letters, digits, _ . -")
+        if self.prompts_dir is None:
+            return None
+        for candidate in (
+            self.prompts_dir / (voice or self.voice) / f"{prompt_id}.wav",
+            self.prompts_dir / f"{prompt_id}.wav",
+        ):
+            if candidate.is_file():
+                return candidate
+        return None
+
+    def _command(self, voice: str) -> list[str]:
+        command = [self.program, "-v", voice, "--stdin", "--stdout"]
+        if self.words_per_minute is not None:
+            command += ["-s", str(self.words_per_minute)]
+        return command
+
+    def _check(self, text: str) -> str:
+        text = " ".join(text.split())
+        if not text:
+            raise ValueError("there is no text to speak")
+        return text
+
+    def _store(self, path: Path, wav: bytes, voice: str) -> bytes:
+        try:
+            audio = decode_wav(wav, truncated_ok=True)  # espeak-ng cannot know sizes on a pipe
+        except ValueError as exc:
+            raise SpeechError(f"{self.program} -v {voice} gave no usable WAV: {exc}") from None
+        if not audio.pcm:
+            raise SpeechError(f"{self.program} -v {voice} produced no audio")
+        pcm = _normalise(resample(audio.pcm, audio.sample_rate, SAMPLE_RATE))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as tmp:
+            tmp.write(encode_wav(pcm))
+        os.replace(tmp.name, path)
+        return pcm
+
+    def render_sync(self, text: str, voice: str | None = None) -> bytes:
+        """8 kHz 16-bit mono PCM of `text`, blocking (for the CLI and tests)."""
+        text, voice = self._check(text), voice or self.voice
+        path = self.cache_path(text, voice)
+        if path.is_file():
+            return read_wav(path).pcm
+        try:
+            done = subprocess.run(
+                self._command(voice),
+                input=text.encode("utf-8"),
+                capture_output=True,
+                timeout=self.timeout,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise SpeechError(f"{self.program} could not run: {exc}") from None
+        if done.returncode != 0:
+            raise SpeechError(self._failure(voice, done.returncode, done.stderr))
+        return self._store(path, done.stdout, voice)
+
+    async def render(self, text: str, voice: str | None = None) -> bytes:
+        """8 kHz 16-bit mono PCM of `text`; concurrent requests for one text share the work."""
+        text, voice = self._check(text), voice or self.voice
+        path = self.cache_path(text, voice)
+        if path.is_file():
+            return read_wav(path).pcm
+        pending = self._pending.get(path)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        self._pending[path] = future
+        try:
+            pcm = await self._run(text, voice, path)
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+        except Exception as exc:
+            future.set_exception(exc)
+            future.exception()  # the waiters, if any, see it; nobody else needs to
+            raise
+        finally:
+            del self._pending[path]
+        future.set_result(pcm)
+        return pcm
+
+    async def _run(self, text: str, voice: str, path: Path) -> bytes:
+        try:
+            process = await asyncio.create_subprocess_exec(
+                *self._command(voice),
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+            )
+        except OSError as exc:
+            raise SpeechError(f"{self.program} could not run: {exc}") from None
+        try:
+            stdout, stderr = await asyncio.wait_for(
+                process.communicate(text.encode("utf-8")), self.timeout
+            )
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+            raise SpeechError(f"{self.program} took more than {self.timeout} s") from None
+        if process.returncode != 0:
+            raise SpeechError(self._failure(voice, process.returncode, stderr))
+        return await asyncio.to_thread(self._store, path, stdout, voice)
+
+    def _failure(self, voice: str, code: int | None, stderr: bytes) -> str:
+        detail = stderr.decode("utf-8", errors="replace").strip() or "no message"
+        return f"{self.program} -v {voice} failed with exit code {code}: {detail}"
+
+    async def prompt(self, prompt_id: str, text: str, voice: str | None = None) -> bytes:
+        """The recorded prompt `prompt_id` if there is one, else `text` spoken."""
+        recorded = self.recorded(prompt_id, voice)
+        if recorded is not None:
+            return await asyncio.to_thread(_load_prompt, recorded)
+        return await self.render(text, voice)
+
+    def prompt_sync(self, prompt_id: str, text: str, voice: str | None = None) -> bytes:
+        recorded = self.recorded(prompt_id, voice)
+        return _load_prompt(recorded) if recorded is not None else self.render_sync(text, voice)
+
+
+def _load_prompt(path: Path) -> bytes:
+    audio = read_wav(path)
+    return resample(audio.pcm, audio.sample_rate, SAMPLE_RATE)
