@@ -1,1 +1,9 @@
-"""FastAPI web app: JSON API, server-rendered pages, live events."""
+"""FastAPI web app: JSON API, server-rendered pages, live events.
+
+``create_app(db, config, call_control=…)`` builds it; see ``vaxel.web.factory``.
+"""
+
+from vaxel.web.callcontrol import CallControl, CallControlError, Operator, QueuedCall
+from vaxel.web.factory import create_app
+
+__all__ = ["CallControl", "CallControlError", "Operator", "QueuedCall", "create_app"]

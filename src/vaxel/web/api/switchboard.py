@@ -1,0 +1,110 @@
+"""The switchboard queue and the operator's calls: answer, pick, transfer.
+
+These need the switch (``CallControl``); until it is wired in they answer 503 with a message
+the console shows as it is.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+
+from vaxel.web.callcontrol import QueuedCall
+from vaxel.web.deps import Ctx, Operator
+from vaxel.web.i18n import language_of, message
+from vaxel.web.switch import operator_of, require_call_control
+from vaxel.web.templating import format_phone
+
+router = APIRouter(prefix="/switchboard", tags=["switchboard"])
+
+
+class TransferMode(enum.StrEnum):
+    BLIND = "blind"
+    CONSULT = "consult"
+
+
+class TransferIn(BaseModel):
+    target: str = Field(min_length=1, max_length=40, description="a number or an extension")
+    mode: TransferMode = TransferMode.BLIND
+
+
+def queued_info(call: QueuedCall, now: datetime) -> dict[str, Any]:
+    return {
+        "call_id": call.call_id,
+        "caller_number": call.caller_number,
+        "caller_display": format_phone(call.caller_number) or call.caller_number,
+        "caller_name": call.caller_name,
+        "dialled": call.dialled,
+        "position": call.position,
+        "waiting_since": call.waiting_since.isoformat(),
+        "waiting_s": max(0, int((now - call.waiting_since).total_seconds())),
+    }
+
+
+def queue_snapshot(context: Ctx, lang: str = "sv") -> dict[str, Any]:
+    """The queue now, or {"available": false, "detail": why} without a switch."""
+    if context.call_control is None:
+        return {"available": False, "detail": message("call_control_missing", lang), "calls": []}
+    now = context.now()
+    calls = context.call_control.queue()
+    return {"available": True, "detail": "", "calls": [queued_info(c, now) for c in calls]}
+
+
+@router.get("/queue")
+def queue(context: Ctx, viewer: Operator, request: Request) -> dict[str, Any]:
+    """Callers waiting for the switchboard, first in line first, with their waiting times."""
+    return queue_snapshot(context, language_of(request))
+
+
+@router.post("/answer-next")
+async def answer_next(context: Ctx, viewer: Operator, request: Request) -> dict[str, Any]:
+    """Ring my phone and connect the caller who has waited longest."""
+    control = require_call_control(context, language_of(request))
+    call = await control.answer_next(operator_of(viewer))
+    if call is None:
+        return {"call": None, "detail": message("queue_empty", language_of(request))}
+    return {"call": queued_info(call, context.now()), "detail": ""}
+
+
+@router.post("/calls/{call_id}/pick")
+async def pick(call_id: str, context: Ctx, viewer: Operator, request: Request) -> dict[str, Any]:
+    """Ring my phone and connect this caller."""
+    control = require_call_control(context, language_of(request))
+    call = await control.pick(call_id, operator_of(viewer))
+    return {"call": queued_info(call, context.now()), "detail": ""}
+
+
+@router.post("/calls/{call_id}/transfer", status_code=202)
+async def transfer(
+    call_id: str, body: TransferIn, context: Ctx, viewer: Operator, request: Request
+) -> dict[str, str]:
+    """Blind: hand the call over. Consult: I speak to the person first, then complete."""
+    control = require_call_control(context, language_of(request))
+    operator = operator_of(viewer)
+    if body.mode is TransferMode.BLIND:
+        await control.transfer_blind(call_id, body.target.strip(), operator)
+        return {"detail": message("transfer_blind_done", language_of(request))}
+    await control.transfer_consult(call_id, body.target.strip(), operator)
+    return {"detail": message("transfer_consult_started", language_of(request))}
+
+
+@router.post("/calls/{call_id}/transfer/complete", status_code=202)
+async def complete_transfer(
+    call_id: str, context: Ctx, viewer: Operator, request: Request
+) -> dict[str, str]:
+    control = require_call_control(context, language_of(request))
+    await control.complete_transfer(call_id, operator_of(viewer))
+    return {"detail": message("transfer_completed", language_of(request))}
+
+
+@router.post("/calls/{call_id}/transfer/cancel", status_code=202)
+async def cancel_transfer(
+    call_id: str, context: Ctx, viewer: Operator, request: Request
+) -> dict[str, str]:
+    control = require_call_control(context, language_of(request))
+    await control.cancel_transfer(call_id, operator_of(viewer))
+    return {"detail": message("transfer_cancelled", language_of(request))}

@@ -1,0 +1,48 @@
+"""Fixtures for the browser tests: Chromium (skipped where it is not installed, required in
+CI), the seeded data built once, and a fresh server per test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from harness import CHROMIUM, CHROMIUM_ARGS, Server, new_page, root_conftest, serve
+from seeding import Seeded, make_config, open_db, seed
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    root_conftest().need_program("chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Seeded]:
+    config = make_config(tmp_path_factory.mktemp("browser-seed") / "data")
+    db = open_db(config)
+    ids = seed(db, config)
+    db.dispose()
+    return config.data_dir, ids
+
+
+@pytest.fixture
+def server(tmp_path: Path, seeded: tuple[Path, Seeded]) -> Iterator[Server]:
+    with serve(tmp_path, seeded) as running:
+        yield running
+
+
+@pytest.fixture
+def page(chromium: Any, server: Server) -> Iterator[Any]:
+    """A page in its own browser context, closed before the server stops."""
+    page = new_page(chromium)
+    yield page
+    page.context.close()
