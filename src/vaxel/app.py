@@ -1,21 +1,18 @@
-"""Composition root: builds storage and the services, and runs them in one process.
-
-For now it opens the database, brings the schema up to date and serves a small web app with
-a health check; the SIP stack and the web UI are wired in here as they land.
-"""
+"""Composition root: builds storage, the SIP switch and the web app, and runs them in one loop."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from typing import Any
-
-from fastapi import FastAPI
+from collections.abc import Sequence
 
 from vaxel import __version__
 from vaxel.config import Config
 from vaxel.storage import Database
 
 log = logging.getLogger(__name__)
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def open_database(config: Config) -> Database:
@@ -26,24 +23,38 @@ def open_database(config: Config) -> Database:
     return db
 
 
-def build_web(db: Database) -> FastAPI:
-    web = FastAPI(title="vaxel", version=__version__)
+def serve(config: Config, demo_logins: Sequence[tuple[str, str, str]] = ()) -> None:
+    """Run the switchboard (SIP and web) until interrupted."""
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    try:
+        import uvloop
 
-    @web.get("/healthz")
-    def healthz() -> dict[str, Any]:
-        return {"status": "ok", "version": __version__, "schema": db.current_revision()}
+        uvloop.install()
+    except ImportError:  # pragma: no cover - uvloop is a dependency on Linux
+        pass
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run(config, demo_logins))
 
-    return web
 
-
-def serve(config: Config) -> None:
-    """Run the switchboard until interrupted."""
+async def run(config: Config, demo_logins: Sequence[tuple[str, str, str]] = ()) -> None:
+    """Start everything on the running loop; return when the web server stops."""
     import uvicorn
 
+    from vaxel.web import create_app
+
     db = open_database(config)
-    web = build_web(db)
-    log.info("vaxel %s: web on http://%s (SIP %s: not yet)", __version__, config.http, config.sip)
+    web = create_app(db, config, demo_logins=demo_logins)
+    server = uvicorn.Server(
+        uvicorn.Config(
+            web,
+            host=config.http.host,
+            port=config.http.port,
+            log_level="info",
+            timeout_graceful_shutdown=3,
+        )
+    )
+    log.info("vaxel %s: web on http://%s, SIP on %s", __version__, config.http, config.sip)
     try:
-        uvicorn.run(web, host=config.http.host, port=config.http.port, log_level="info")
+        await server.serve()
     finally:
         db.dispose()
