@@ -1,0 +1,180 @@
+"""What the switch must know on the hot path, held in memory: accounts and numbers.
+
+Loaded from storage at start and reloaded (in a worker thread, then swapped in whole) when the
+change feed says accounts, numbers or people changed. A SIP message never waits on the
+database: it reads the snapshot that is current when it arrives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from vaxel.domain.clock import TZ
+from vaxel.domain.numbers import NumberAssignment, NumberKind, NumberPlan, try_normalise
+from vaxel.storage.accounts import AccountRepository
+from vaxel.storage.db import Change, Database
+from vaxel.storage.numbers import NumberRepository
+
+log = logging.getLogger(__name__)
+
+# Kinds of change that make the snapshot stale.
+RELOAD_ON = frozenset({"sip_account", "number", "person"})
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """A SIP account as the switch needs it: who it is, and its digests."""
+
+    id: int
+    username: str
+    person_id: int
+    ha1_md5: str
+    ha1_sha256: str
+
+    def ha1(self, algorithm: str) -> str | None:
+        name = algorithm.upper()
+        if name in ("MD5", "MD5-SESS", ""):
+            return self.ha1_md5
+        if name in ("SHA-256", "SHA-256-SESS"):
+            return self.ha1_sha256
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """One consistent view of accounts and numbers."""
+
+    accounts: dict[str, Account] = field(default_factory=dict)  # by username
+    persons: dict[str, int] = field(default_factory=dict)  # E.164 and extension -> person id
+    accounts_of: dict[int, tuple[Account, ...]] = field(default_factory=dict)  # person -> devices
+    number_of: dict[int, str] = field(default_factory=dict)  # person -> their extension
+
+
+def build_snapshot(
+    accounts: Iterable[Account], numbers: Iterable[NumberAssignment], plan: NumberPlan
+) -> Snapshot:
+    """Index accounts and the numbers in force (pure; tests build snapshots with it)."""
+    by_name: dict[str, Account] = {}
+    devices: dict[int, list[Account]] = {}
+    for account in accounts:
+        by_name[account.username] = account
+        devices.setdefault(account.person_id, []).append(account)
+    persons: dict[str, int] = {}
+    number_of: dict[int, str] = {}
+    for number in numbers:
+        if number.person_id is None:
+            continue
+        persons[number.e164] = number.person_id
+        extension = number.extension or plan.extension_of(number.e164)
+        if extension:
+            persons[extension] = number.person_id
+        if number.kind is NumberKind.EXTENSION or number.person_id not in number_of:
+            number_of[number.person_id] = extension or number.e164
+    return Snapshot(by_name, persons, {k: tuple(v) for k, v in devices.items()}, number_of)
+
+
+class DirectoryCache:
+    """The current Snapshot, kept fresh from the database's change feed."""
+
+    def __init__(self, database: Database | None, realm: str, plan: NumberPlan) -> None:
+        self.database = database
+        self.realm = realm
+        self.plan = plan
+        self.snapshot = Snapshot()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._unsubscribe: object = None
+        self._reloading: asyncio.Task[None] | None = None
+        self._dirty = False
+
+    # -- reads on the hot path -------------------------------------------------------------
+
+    def account(self, username: str) -> Account | None:
+        return self.snapshot.accounts.get(username)
+
+    def person_for(self, dialled: str) -> int | None:
+        """The person a dialled number reaches: an extension, or any form of an E.164 number."""
+        persons = self.snapshot.persons
+        found = persons.get(dialled)
+        if found is not None:
+            return found
+        if self.plan.is_extension(dialled):
+            return persons.get(self.plan.e164_for_extension(dialled))
+        if dialled[:1] in "+0" and len(dialled) > 4:
+            e164 = try_normalise(dialled)
+            if e164 is not None:
+                return persons.get(e164)
+        return None
+
+    def devices_of(self, person_id: int) -> tuple[Account, ...]:
+        return self.snapshot.accounts_of.get(person_id, ())
+
+    def number_of(self, person_id: int) -> str | None:
+        return self.snapshot.number_of.get(person_id)
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def load(self) -> Snapshot:
+        """Read accounts and numbers now (blocking: call from a thread, or at start)."""
+        if self.database is None:
+            return self.snapshot
+        now = datetime.now(TZ)
+        with self.database.session() as session:
+            repo = AccountRepository(session)
+            accounts = []
+            for found in repo.accounts():
+                if found.realm != self.realm:
+                    continue
+                # accounts() lists disabled ones too; account() is the enabled-only look-up.
+                if repo.account(found.realm, found.username) is None:
+                    continue
+                accounts.append(
+                    Account(
+                        found.id, found.username, found.person_id, found.ha1_md5, found.ha1_sha256
+                    )
+                )
+            numbers = NumberRepository(session, self.plan).assignments(at=now)
+        self.snapshot = build_snapshot(accounts, numbers, self.plan)
+        log.info(
+            "directory loaded: %d SIP accounts, %d numbers",
+            len(self.snapshot.accounts),
+            len(self.snapshot.persons),
+        )
+        return self.snapshot
+
+    async def start(self) -> None:
+        """Load, then follow the change feed."""
+        self._loop = asyncio.get_running_loop()
+        await asyncio.to_thread(self.load)
+        if self.database is not None:
+            self._unsubscribe = self.database.changes.subscribe(self._on_change)
+
+    async def stop(self) -> None:
+        if callable(self._unsubscribe):
+            self._unsubscribe()
+        if self._reloading is not None:
+            self._reloading.cancel()
+
+    def _on_change(self, change: Change) -> None:
+        # Called in the committing thread; hop onto the loop.
+        if change.kind in RELOAD_ON and self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._schedule_reload)
+
+    def _schedule_reload(self) -> None:
+        if self._reloading is not None and not self._reloading.done():
+            self._dirty = True
+            return
+        self._reloading = asyncio.get_running_loop().create_task(self._reload())
+
+    async def _reload(self) -> None:
+        while True:
+            self._dirty = False
+            try:
+                await asyncio.to_thread(self.load)
+            except Exception:
+                log.exception("directory reload failed; keeping the previous snapshot")
+            if not self._dirty:
+                return

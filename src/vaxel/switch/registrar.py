@@ -1,0 +1,303 @@
+"""The registrar (RFC 3261 §10.3): REGISTER, authenticated, bindings in memory and persisted.
+
+Bindings live in memory for the hot path (a call looks up the callee's contacts without the
+database) and are written behind to storage's registrations table, so phones stay reachable
+across a restart: `load()` reads them back at start.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from vaxel.sip.endpoint import Endpoint, Peer
+from vaxel.sip.errors import RemoteProtocolError
+from vaxel.sip.headers import NameAddr
+from vaxel.sip.message import Request
+from vaxel.sip.transaction import ServerTransaction
+from vaxel.sip.uri import SipUri
+from vaxel.storage.db import Database
+from vaxel.storage.registrations import Binding as StoredBinding
+from vaxel.storage.registrations import RegistrationRepository
+from vaxel.switch.authn import Authenticator, Challenge
+from vaxel.switch.directory import Account, DirectoryCache
+from vaxel.switch.writebehind import WriteBehind
+
+log = logging.getLogger(__name__)
+
+# A refresh that changes nothing but the expiry is persisted at most this often per binding.
+PERSIST_REFRESH_EVERY = 60.0
+PURGE_EVERY = 30.0
+
+
+@dataclass(slots=True)
+class Binding:
+    """One contact of one account, as the registrar holds it (times in loop seconds)."""
+
+    account_id: int
+    contact: NameAddr
+    uri: str  # the contact URI as text: the binding's key
+    expires_at: float
+    call_id: str
+    cseq: int
+    source: Peer
+    user_agent: str = ""
+    persisted_at: float = float("-inf")
+
+    @property
+    def q(self) -> float | None:
+        return self.contact.q
+
+    @property
+    def target(self) -> Peer:
+        """Where requests to this contact go. Over TCP: back over the phone's own connection
+        (it may not accept new ones); over UDP: the Contact's address (RFC 3261 §8.1.2), so a
+        REGISTER on behalf of another socket (SIPp, third-party registration) works."""
+        if self.source.transport != "udp":
+            return self.source
+        uri = self.contact.uri
+        if not isinstance(uri, SipUri):
+            return self.source
+        host, port = uri.host_port()
+        transport = uri.transport or "udp"
+        if transport != "udp":
+            return Peer(transport, host, port)
+        return Peer("udp", host, port)
+
+
+@dataclass(frozen=True, slots=True)
+class RegistrarPolicy:
+    min_expires: int = 60
+    max_expires: int = 3_600
+    default_expires: int = 3_600
+
+
+class Registrar:
+    """REGISTER handling and the in-memory binding table."""
+
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        directory: DirectoryCache,
+        auth: Authenticator,
+        store: WriteBehind,
+        *,
+        policy: RegistrarPolicy | None = None,
+        wallclock: Callable[[], datetime],
+    ) -> None:
+        self.endpoint = endpoint
+        self.directory = directory
+        self.auth = auth
+        self.store = store
+        self.policy = policy or RegistrarPolicy()
+        self.wallclock = wallclock
+        self.bindings: dict[int, dict[str, Binding]] = {}
+        self._next_purge: float | None = None
+
+    # -- the hot path ------------------------------------------------------------------------
+
+    def handle(self, tx: ServerTransaction, request: Request, peer: Peer, now: float) -> None:
+        """Answer a REGISTER."""
+        if not isinstance(request.to.uri, SipUri):  # RFC 4475 §3.3.2: nothing to bind it to
+            self._answer(tx, request, 400, "Bad To URI scheme", now)
+            return
+        verdict = self.auth.check(request, now, proxy=False)
+        if isinstance(verdict, Challenge):
+            self.endpoint.send_response(tx, verdict.response(request), now)
+            return
+        account = verdict
+        to_uri = request.to.uri
+        if not isinstance(to_uri, SipUri) or to_uri.user != account.username:
+            self._answer(tx, request, 403, "Forbidden: not your address of record", now)
+            return
+        try:
+            status = self._update(account, request, peer, now)
+        except RemoteProtocolError as error:
+            self._answer(tx, request, error.status_hint, error.reason, now)
+            return
+        if status is not None:
+            code, reason, headers = status
+            self.endpoint.send_response(tx, request.response(code, reason, headers=headers), now)
+            return
+        current = self.contacts_of(account.id, now)
+        headers = [
+            ("Contact", f"{b.contact};expires={max(0, int(b.expires_at - now))}") for b in current
+        ]
+        headers.append(("Date", self.wallclock().strftime("%a, %d %b %Y %H:%M:%S GMT")))
+        self.endpoint.send_response(tx, request.response(200, "OK", headers=headers), now)
+
+    def _answer(
+        self, tx: ServerTransaction, request: Request, status: int, reason: str, now: float
+    ) -> None:
+        self.endpoint.send_response(tx, request.response(status, reason), now)
+
+    def _update(
+        self, account: Account, request: Request, peer: Peer, now: float
+    ) -> tuple[int, str, list[tuple[str, str]]] | None:
+        """Apply the REGISTER's contacts; a (status, reason, headers) if it must be refused."""
+        policy = self.policy
+        mine = self.bindings.setdefault(account.id, {})
+        call_id, cseq = request.call_id, request.cseq.seq
+        header_expires = request.expires
+        if request.contact_star:
+            if header_expires != 0 or len(request.headers.get_all("Contact")) != 1:
+                return 400, "Contact * needs Expires: 0 and no other Contact", []
+            for binding in list(mine.values()):
+                if binding.call_id == call_id and binding.cseq >= cseq:
+                    return 500, "CSeq out of order", []
+            for uri in list(mine):
+                self._remove(account, uri)
+            return None
+        changes: list[tuple[NameAddr, str, int]] = []
+        for contact in request.contacts:
+            expires = contact.expires
+            if expires is None:
+                expires = header_expires if header_expires is not None else policy.default_expires
+            if 0 < expires < policy.min_expires:
+                return 423, "Interval Too Brief", [("Min-Expires", str(policy.min_expires))]
+            uri = str(contact.uri)
+            existing = mine.get(uri)
+            if existing is not None and existing.call_id == call_id and existing.cseq >= cseq:
+                return 500, "CSeq out of order", []
+            changes.append((contact, uri, min(expires, policy.max_expires)))
+        user_agent = request.headers.get("User-Agent") or ""
+        for contact, uri, expires in changes:
+            if expires == 0:
+                if uri in mine:
+                    self._remove(account, uri)
+                continue
+            bare = NameAddr(
+                contact.display,
+                contact.uri,
+                {k: v for k, v in contact.params.items() if k not in ("expires",)},
+            )
+            old = mine.get(uri)
+            binding = Binding(account.id, bare, uri, now + expires, call_id, cseq, peer, user_agent)
+            if old is not None:
+                binding.persisted_at = old.persisted_at
+                if old.source != peer or str(old.contact) != str(bare):
+                    binding.persisted_at = float("-inf")
+            mine[uri] = binding
+            if now - binding.persisted_at >= PERSIST_REFRESH_EVERY:
+                binding.persisted_at = now
+                self._persist(account, binding, now)
+        if not mine:
+            self.bindings.pop(account.id, None)
+        return None
+
+    def contacts_of(self, account_id: int, now: float) -> list[Binding]:
+        """The live bindings of one account, highest q first."""
+        mine = self.bindings.get(account_id)
+        if not mine:
+            return []
+        live = [b for b in mine.values() if b.expires_at > now]
+        live.sort(key=lambda b: -(b.q if b.q is not None else 1.0))
+        return live
+
+    # -- persistence -------------------------------------------------------------------------
+
+    def _persist(self, account: Account, binding: Binding, now: float) -> None:
+        wall = self.wallclock()
+        stored = StoredBinding(
+            account_id=account.id,
+            aor=f"sip:{account.username}@{self.directory.realm}",
+            contact=str(binding.contact),
+            expires_at=wall + timedelta(seconds=binding.expires_at - now),
+            updated_at=wall,
+            call_id=binding.call_id,
+            cseq=binding.cseq,
+            q=binding.q,
+            source=str(binding.source),
+            transport=binding.source.transport,
+            user_agent=binding.user_agent[:200],
+        )
+
+        def save(session: Session) -> None:
+            RegistrationRepository(session).save(stored)
+
+        self.store.submit(save, key=("binding", account.id, stored.contact))
+
+    def _remove(self, account: Account, uri: str) -> None:
+        binding = self.bindings.get(account.id, {}).pop(uri, None)
+        if binding is None:
+            return
+        contact = str(binding.contact)
+
+        def remove(session: Session) -> None:
+            RegistrationRepository(session).remove(account.id, contact)
+
+        self.store.submit(remove, key=("binding", account.id, contact))
+
+    def load(self, database: Database, now: float) -> int:
+        """Read the bindings that have not expired (blocking; at start). Returns how many."""
+        wall = self.wallclock()
+        with database.session() as session:
+            stored = RegistrationRepository(session).active(wall)
+        count = 0
+        for item in stored:
+            try:
+                contact = NameAddr.parse(item.contact)
+                source = _peer_of(item.source, item.transport)
+            except (RemoteProtocolError, ValueError):
+                log.warning("ignoring a stored binding that does not parse: %r", item.contact)
+                continue
+            left = (item.expires_at - wall).total_seconds()
+            uri = str(contact.uri)
+            self.bindings.setdefault(item.account_id, {})[uri] = Binding(
+                item.account_id,
+                contact,
+                uri,
+                now + left,
+                item.call_id,
+                item.cseq,
+                source,
+                item.user_agent,
+                persisted_at=now,
+            )
+            count += 1
+        log.info("registrar: %d bindings restored from the database", count)
+        return count
+
+    # -- housekeeping ------------------------------------------------------------------------
+
+    def get_timer(self) -> float | None:
+        return self._next_purge
+
+    def handle_timer(self, now: float) -> None:
+        if self._next_purge is None:
+            self._next_purge = now + PURGE_EVERY
+            return
+        if now < self._next_purge:
+            return
+        self._next_purge = now + PURGE_EVERY
+        expired = 0
+        for account_id in list(self.bindings):
+            mine = self.bindings[account_id]
+            for uri in [u for u, b in mine.items() if b.expires_at <= now]:
+                del mine[uri]
+                expired += 1
+            if not mine:
+                del self.bindings[account_id]
+        if expired:
+            wall = self.wallclock()
+
+            def purge(session: Session) -> None:
+                RegistrationRepository(session).purge_expired(wall)
+
+            self.store.submit(purge, key="purge")
+
+    def start_timer(self, now: float) -> None:
+        self._next_purge = now + PURGE_EVERY
+
+
+def _peer_of(source: str, transport: str) -> Peer:
+    """A Peer from "host:port" or "[v6]:port"."""
+    if source.startswith("["):
+        host, _, port = source[1:].partition("]:")
+    else:
+        host, _, port = source.rpartition(":")
+    return Peer(transport or "udp", host, int(port))

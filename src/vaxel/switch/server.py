@@ -1,0 +1,265 @@
+"""The SIP server: transport + endpoint + registrar + B2BUA, wired and started together.
+
+    server = SipServer(config, database)
+    await server.start()
+    ...
+    await server.stop()
+
+Also runnable alone for tests and benchmarks (uvloop when installed):
+
+    python -m vaxel.switch.server --database sqlite:///data/vaxel.db --sip 127.0.0.1:5060
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import gc
+import logging
+import secrets
+import signal
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from vaxel.domain.clock import TZ
+from vaxel.domain.numbers import NumberPlan
+from vaxel.sip.auth import DigestChallenger
+from vaxel.sip.endpoint import Endpoint
+from vaxel.storage.db import Database
+from vaxel.switch.authn import Authenticator
+from vaxel.switch.b2bua import B2bua
+from vaxel.switch.callrecords import CallRecordWriter
+from vaxel.switch.directory import DirectoryCache
+from vaxel.switch.registrar import Registrar, RegistrarPolicy
+from vaxel.switch.tu import SwitchTU
+from vaxel.switch.writebehind import WriteBehind
+from vaxel.transport.limits import Limits
+from vaxel.transport.stack import SipTransport, parse_listen
+
+log = logging.getLogger("vaxel.switch.server")
+
+
+class _Listen(Protocol):
+    @property
+    def host(self) -> str: ...
+
+    @property
+    def port(self) -> int: ...
+
+
+class SipConfig(Protocol):
+    """What the server reads from vaxel.config.Config (which it may not import: it is above)."""
+
+    @property
+    def sip(self) -> _Listen: ...
+
+    @property
+    def realm(self) -> str: ...
+
+    @property
+    def did_prefix(self) -> str: ...
+
+    @property
+    def extension_digits(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class SwitchSettings:
+    """Tunables of the SIP server beyond vaxel's Config (defaults suit production)."""
+
+    listen: tuple[tuple[str, int], ...] = ()  # empty: config.sip only
+    tcp: bool = True
+    limits: Limits = field(default_factory=Limits)
+    ring_timeout: float = 30.0
+    nonce_ttl: float = 300.0
+    registrar: RegistrarPolicy = field(default_factory=RegistrarPolicy)
+    # Offered in this order. MD5 first: many deployed clients (SIPp 3.6 among them) answer the
+    # first challenge whatever its algorithm; SHA-256 clients that skip to the strongest use it.
+    digest_algorithms: tuple[str, ...] = ("MD5", "SHA-256")
+    md5_only_agents: tuple[str, ...] = ("baresip",)  # User-Agent prefixes (see authn)
+
+
+def wallclock() -> datetime:
+    return datetime.now(TZ)
+
+
+class SipServer:
+    """One SIP server process: everything it needs is built in start() and torn down in stop()."""
+
+    def __init__(
+        self, config: SipConfig, database: Database | None, settings: SwitchSettings | None = None
+    ) -> None:
+        self.config = config
+        self.database = database
+        self.settings = settings or SwitchSettings()
+        plan = NumberPlan(config.did_prefix, config.extension_digits)
+        self.directory = DirectoryCache(database, config.realm, plan)
+        self.binding_writes = WriteBehind(database, "registrations")
+        self.call_writes = WriteBehind(database, "call records")
+        self.endpoint = Endpoint(max_size=self.settings.limits.max_message_size)
+        challenger = DigestChallenger(
+            config.realm, secrets.token_bytes(32), self.settings.nonce_ttl
+        )
+        self.auth = Authenticator(
+            self.directory,
+            challenger,
+            self.settings.digest_algorithms,
+            own_hosts=self._own_hosts,
+            md5_only_agents=self.settings.md5_only_agents,
+        )
+        self.registrar = Registrar(
+            self.endpoint,
+            self.directory,
+            self.auth,
+            self.binding_writes,
+            policy=self.settings.registrar,
+            wallclock=wallclock,
+        )
+        self.records = CallRecordWriter(self.call_writes)
+        self.b2bua = B2bua(
+            self.endpoint,
+            self.directory,
+            self.registrar,
+            self.auth,
+            self.records,
+            wallclock=wallclock,
+            ring_timeout=self.settings.ring_timeout,
+        )
+        self.tu = SwitchTU(self.endpoint, self.registrar, self.b2bua)
+        listen = self.settings.listen or ((config.sip.host, config.sip.port),)
+        self.transport = SipTransport(
+            self.endpoint, self.tu, listen, limits=self.settings.limits, tcp=self.settings.tcp
+        )
+        self.started = False
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        await self.directory.start()
+        if self.database is not None:
+            database = self.database
+            await asyncio.to_thread(self.registrar.load, database, loop.time())
+        await self.binding_writes.start()
+        await self.call_writes.start()
+        await self.transport.start()
+        self.registrar.start_timer(loop.time())
+        self.transport.rearm()
+        self.started = True
+        where = ", ".join(f"{t} {h}:{p}" for t, h, p in self.transport.bound)
+        log.info("SIP server listening on %s (realm %s)", where, self.config.realm)
+
+    async def stop(self) -> None:
+        """Stop taking messages, then write what is still queued."""
+        await self.transport.stop()
+        await self.binding_writes.stop()
+        await self.call_writes.stop()
+        await self.directory.stop()
+        self.started = False
+        log.info("SIP server stopped")
+
+    def _own_hosts(self) -> set[str]:
+        hosts = {host.lower() for host, _ in self.endpoint.local.values()}
+        hosts.add(self.config.realm.lower())
+        return hosts
+
+    @property
+    def port(self) -> int:
+        """The port bound first (useful when asked for port 0)."""
+        return self.transport.bound[0][2]
+
+
+def tune_gc() -> None:
+    """Fewer, later garbage collections: at load the live transactions (kept 32 s by the RFC
+    timers) are millions of objects, and a full collection over them stalls the loop long
+    enough for peers to retransmit. Our objects seldom form cycles; refcounting frees them."""
+    gc.freeze()  # what start-up made (modules, the directory) is never scanned again
+    gc.set_threshold(50_000, 50, 100)
+
+
+# -- python -m vaxel.switch.server -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListenAt:
+    host: str
+    port: int
+
+
+@dataclass(frozen=True)
+class StandaloneConfig:
+    sip: ListenAt
+    realm: str = "vaxel"
+    did_prefix: str = "+4610130"
+    extension_digits: int = 4
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m vaxel.switch.server", description=__doc__)
+    parser.add_argument("--database", required=True, help="SQLAlchemy URL")
+    parser.add_argument(
+        "--sip", action="append", default=[], help="HOST:PORT to listen on (repeat for IPv6)"
+    )
+    parser.add_argument("--realm", default="vaxel")
+    parser.add_argument("--did-prefix", default="+4610130")
+    parser.add_argument("--extension-digits", type=int, default=4)
+    parser.add_argument("--ring-timeout", type=float, default=30.0)
+    parser.add_argument("--rate", type=float, default=500.0, help="messages/s per source IP")
+    parser.add_argument("--burst", type=float, default=1000.0)
+    parser.add_argument("--no-tcp", action="store_true")
+    parser.add_argument(
+        "--digest", default="MD5,SHA-256", help="digest algorithms to offer, in order"
+    )
+    parser.add_argument("--upgrade", action="store_true", help="migrate the database first")
+    parser.add_argument("--no-uvloop", action="store_true")
+    parser.add_argument("--log-level", default="INFO")
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stdout,
+    )
+    listen = tuple(parse_listen(item) for item in (args.sip or ["0.0.0.0:5060"]))
+    config = StandaloneConfig(
+        ListenAt(*listen[0]), args.realm, args.did_prefix, args.extension_digits
+    )
+    settings = SwitchSettings(
+        listen=listen,
+        tcp=not args.no_tcp,
+        limits=Limits(rate=args.rate, burst=args.burst),
+        ring_timeout=args.ring_timeout,
+        digest_algorithms=tuple(a.strip().upper() for a in args.digest.split(",") if a.strip()),
+    )
+    database = Database(args.database)
+    if args.upgrade:
+        database.upgrade()
+
+    async def run() -> None:
+        server = SipServer(config, database, settings)
+        await server.start()
+        tune_gc()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+        await server.stop()
+
+    if not args.no_uvloop:
+        try:
+            import uvloop
+        except ImportError:
+            pass
+        else:
+            log.info("running on uvloop")
+            uvloop.run(run())
+            return 0
+    asyncio.run(run())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,155 @@
+"""SIP over TCP: messages framed by Content-Length, connections reused in both directions.
+
+A connection is known by its peer's (host, port). Responses go back over the connection the
+request came on, and requests to a peer we already have a connection with reuse it (a phone
+registered over TCP is reached through its own connection). Idle connections are closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import TYPE_CHECKING
+
+from vaxel.sip.endpoint import Peer
+from vaxel.sip.errors import SipError
+from vaxel.sip.framing import StreamFramer
+
+if TYPE_CHECKING:
+    from vaxel.transport.stack import SipTransport
+
+log = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT = 5.0
+MAX_PENDING = 256 * 1024  # bytes buffered while a connection is being made
+
+
+class _TcpProtocol(asyncio.Protocol):
+    def __init__(self, owner: TcpConnections) -> None:
+        self.owner = owner
+        self.framer = StreamFramer(owner.max_size)
+        self.transport: asyncio.Transport | None = None
+        self.peer: Peer | None = None
+        self.last_active = 0.0
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        host, port = transport.get_extra_info("peername")[:2]
+        self.peer = Peer("tcp", host, port)
+        self.last_active = self.owner.loop.time()
+        self.owner.connected(self)
+
+    def data_received(self, data: bytes) -> None:
+        assert self.peer is not None
+        self.last_active = self.owner.loop.time()
+        try:
+            messages = self.framer.feed(data)
+        except SipError as error:
+            log.warning("closing TCP connection from %s: %s", self.peer, error)
+            self.close()
+            return
+        if self.framer.pings and self.transport is not None:
+            self.transport.write(b"\r\n" * self.framer.pings)  # RFC 5626 §3.5.1 pong
+        for message in messages:
+            self.owner.stack.message_received(message, self.peer)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.owner.disconnected(self, "connection closed" if exc is None else str(exc))
+
+    def write(self, data: bytes) -> None:
+        assert self.transport is not None
+        self.last_active = self.owner.loop.time()
+        self.transport.write(data)
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
+
+
+class TcpConnections:
+    """The TCP listeners and every open connection, in and out."""
+
+    def __init__(self, stack: SipTransport, max_size: int, idle_timeout: float) -> None:
+        self.stack = stack
+        self.max_size = max_size
+        self.idle_timeout = idle_timeout
+        self.loop = asyncio.get_running_loop()
+        self.servers: list[asyncio.Server] = []
+        self.connections: dict[tuple[str, int], _TcpProtocol] = {}
+        self._pending: dict[tuple[str, int], list[bytes]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._sweeper = self.loop.call_later(self._sweep_interval(), self._sweep)
+
+    def _sweep_interval(self) -> float:
+        return max(1.0, min(60.0, self.idle_timeout / 4))
+
+    async def listen(self, host: str, port: int) -> None:
+        server = await self.loop.create_server(
+            lambda: _TcpProtocol(self), host, port, reuse_address=True
+        )
+        self.servers.append(server)
+
+    def connected(self, conn: _TcpProtocol) -> None:
+        assert conn.peer is not None
+        key = (conn.peer.host, conn.peer.port)
+        self.connections[key] = conn
+        for data in self._pending.pop(key, []):
+            conn.write(data)
+
+    def disconnected(self, conn: _TcpProtocol, reason: str) -> None:
+        assert conn.peer is not None
+        key = (conn.peer.host, conn.peer.port)
+        if self.connections.get(key) is conn:
+            del self.connections[key]
+            self.stack.connection_lost(conn.peer, reason)
+
+    def send(self, data: bytes, peer: Peer) -> None:
+        key = (peer.host, peer.port)
+        conn = self.connections.get(key)
+        if conn is not None:
+            conn.write(data)
+            return
+        pending = self._pending.get(key)
+        if pending is not None:  # a connection is being made
+            if sum(map(len, pending)) + len(data) <= MAX_PENDING:
+                pending.append(data)
+            return
+        self._pending[key] = [data]
+        task = self.loop.create_task(self._connect(peer))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _connect(self, peer: Peer) -> None:
+        key = (peer.host, peer.port)
+        try:
+            await asyncio.wait_for(
+                self.loop.create_connection(lambda: _TcpProtocol(self), peer.host, peer.port),
+                CONNECT_TIMEOUT,
+            )
+        except (OSError, TimeoutError) as error:
+            self._pending.pop(key, None)
+            log.info("could not connect to %s over TCP: %s", peer, error)
+            self.stack.connection_lost(peer, f"connect failed: {error}")
+
+    def _sweep(self) -> None:
+        now = self.loop.time()
+        for conn in list(self.connections.values()):
+            if now - conn.last_active > self.idle_timeout:
+                log.debug("closing idle TCP connection to %s", conn.peer)
+                conn.close()
+        self._sweeper = self.loop.call_later(self._sweep_interval(), self._sweep)
+
+    async def close(self) -> None:
+        self._sweeper.cancel()
+        for task in list(self._tasks):
+            task.cancel()
+        for server in self.servers:
+            server.close()
+        for conn in list(self.connections.values()):
+            conn.close()
+        for server in self.servers:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(server.wait_closed(), 2.0)
+        self.connections.clear()
