@@ -40,9 +40,12 @@ async def run(config: Config, demo_logins: Sequence[tuple[str, str, str]] = ()) 
     """Start everything on the running loop; return when the web server stops."""
     import uvicorn
 
+    from vaxel.switch.server import SipServer, tune_gc
     from vaxel.web import create_app
 
     db = open_database(config)
+    sip_server = SipServer(config, db)
+    await sip_server.start()
     web = create_app(db, config, demo_logins=demo_logins)
     server = uvicorn.Server(
         uvicorn.Config(
@@ -54,7 +57,9 @@ async def run(config: Config, demo_logins: Sequence[tuple[str, str, str]] = ()) 
         )
     )
     log.info("vaxel %s: web on http://%s, SIP on %s", __version__, config.http, config.sip)
+    tune_gc()
     try:
         await server.serve()
     finally:
+        await sip_server.stop()
         db.dispose()
