@@ -221,3 +221,196 @@ def test_unreachable_database_is_one_line(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     assert result.stderr.startswith("vaxel: the database cannot be used")
+
+
+# --- what a new user runs into ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("not a url", "cannot read 'not a url' as a database URL"),
+        ("mysql://x@localhost/vaxel", "no driver for 'mysql'"),
+    ],
+)
+def test_a_bad_database_url_is_one_line(tmp_path: Path, url: str, message: str) -> None:
+    for command in (["db", "upgrade"], ["people", "list"]):
+        result = runner.invoke(app, ["--database", url, *command])
+        assert_user_error(result)
+        assert message in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+def test_postgres_urls_as_hosting_services_write_them_use_psycopg() -> None:
+    from vaxel.storage.db import database_url
+
+    for url in ("postgres://u:p@db/vaxel", "postgresql://u:p@db/vaxel"):
+        assert database_url(url).drivername == "postgresql+psycopg"
+    assert database_url("postgresql+psycopg://u@db/v").drivername == "postgresql+psycopg"
+
+
+def test_a_data_dir_that_cannot_be_made_is_one_line(tmp_path: Path) -> None:
+    occupied = tmp_path / "a-file"
+    occupied.write_text("not a directory")
+    result = vaxel(occupied / "data", "people", "list")
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert result.stderr.startswith("vaxel: the database cannot be used: cannot create")
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("VAXEL_DID_PREFIX", "46101"),
+        ("VAXEL_EXTENSION_DIGITS", "1"),
+        ("VAXEL_EXTENSION_DIGITS", "fyra"),
+        ("VAXEL_CALLBACK_WITHIN_HOURS", "0"),
+    ],
+)
+def test_a_bad_setting_is_named(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    result = vaxel(data_dir, "people", "list")
+    assert_user_error(result)
+    assert result.stderr.startswith(f"vaxel: {name}")
+
+
+def test_tables_keep_one_row_per_line_when_piped(data_dir: Path, tmp_path: Path) -> None:
+    unit = "Barn- och utbildningsnämnden / Utbildningsförvaltningen / Grundskola / Norrbyskolan"
+    csv_file = tmp_path / "people.csv"
+    csv_file.write_text(
+        f"name;email;unit;title;extension\nAgnes Eriksson;agnes@testby.se;{unit};"
+        "Förstelärare i matematik och naturorienterande ämnen;4101\n",
+        encoding="utf-8",
+    )
+    assert vaxel(data_dir, "people", "import", str(csv_file), "--create-units").exit_code == 0
+    result = vaxel(data_dir, "people", "list")
+    assert result.exit_code == 0, result.output
+    header, agnes, total = result.stdout.splitlines()
+    assert header.startswith("Name") and total == "1 person"
+    assert f"Kommunen / {unit}" in agnes and "naturorienterande ämnen" in agnes
+
+
+def test_people_list_finds_units_the_way_people_name_them(data_dir: Path, imported: Path) -> None:
+    def names(unit: str) -> list[str]:
+        result = vaxel(data_dir, "people", "list", "--unit", unit, "--format", "json")
+        assert result.exit_code == 0, result.output
+        return [p["name"] for p in json.loads(result.stdout)]
+
+    assert names("Kommunen / Kommunstyrelsen / IT") == ["Eva Holm"]
+    assert names("bygg") == ["Eva Berg", "Olle Berg"]  # part of a name
+    assert names("Kommunen / Bygglov") == ["Eva Berg", "Olle Berg"]  # a level left out
+    assert len(names("Kommunstyrelsen")) == 3  # and the units below it
+    single = vaxel(data_dir, "people", "list", "--unit", "IT")
+    assert single.stdout.splitlines()[-1] == "1 person"
+    unknown = vaxel(data_dir, "people", "list", "--unit", "Finns inte")
+    assert_user_error(unknown)
+    assert "no unit 'Finns inte'" in unknown.stderr
+    assert_user_error(vaxel(data_dir, "people", "list", "--unit", ""))  # not "everyone"
+
+
+def test_people_list_marks_those_who_have_left(data_dir: Path, tmp_path: Path) -> None:
+    ended = (datetime.now(TZ) - timedelta(days=3)).date()
+    csv_file = tmp_path / "people.csv"
+    csv_file.write_text(
+        "name;email;unit;kind;end_date\n"
+        f"Sara Konsult;sara@konsult.se;IT;extern uppdragstagare;{ended}\n"
+        "Eva Holm;eva@testby.se;IT;;\n",
+        encoding="utf-8",
+    )
+    assert vaxel(data_dir, "people", "import", str(csv_file), "--create-units").exit_code == 0
+    listed = json.loads(vaxel(data_dir, "people", "list", "--format", "json").stdout)
+    assert {p["name"]: p["active"] for p in listed} == {"Sara Konsult": False, "Eva Holm": True}
+    table = vaxel(data_dir, "people", "list").stdout
+    assert f"slutade {ended}" in next(line for line in table.splitlines() if "Sara" in line)
+
+
+def test_people_import_file_mistakes(data_dir: Path, tmp_path: Path) -> None:
+    def run(name: str, data: bytes, *options: str) -> Result:
+        path = tmp_path / name
+        path.write_bytes(data)
+        return vaxel(data_dir, "people", "import", str(path), *options)
+
+    empty = run("empty.csv", b"")
+    assert_user_error(empty)
+    assert empty.stderr.splitlines() == [
+        "vaxel: line 1, column file: the file is empty",
+        "vaxel: 1 problem on 1 line; nothing was imported",
+    ]
+    header_only = run("header.csv", b"name;email;unit\r\n")
+    assert_user_error(header_only)
+    assert "no people below the header line" in header_only.stderr
+    missing = run("missing.csv", b"name;title\nEva;Chef\n")
+    assert_user_error(missing)
+    assert "line 1, column email: this column is required" in missing.stderr
+    extra = run("extra.csv", b"name;email;unit;shoe_size\nEva;eva@testby.se;IT;42\n")
+    assert_user_error(extra)
+    assert "line 1, column shoe_size: unknown column" in extra.stderr
+    folder = vaxel(data_dir, "people", "import", str(tmp_path))
+    assert_user_error(folder)
+
+
+def test_people_import_reads_an_excel_windows_1252_file(data_dir: Path, tmp_path: Path) -> None:
+    path = tmp_path / "excel.csv"
+    path.write_bytes(
+        "namn;e-post;enhet;anknytning\r\nÅsa Öberg;asa@testby.se;Kommunstyrelsen / IT;4101\r\n"
+        .encode("cp1252")
+    )  # fmt: skip
+    result = vaxel(data_dir, "people", "import", str(path), "--create-units")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("imported 1 row: 1 new,")
+    assert "read as Windows-1252" in result.stdout
+    listed = json.loads(vaxel(data_dir, "people", "list", "--format", "json").stdout)
+    assert [p["name"] for p in listed] == ["Åsa Öberg"]
+
+
+def test_people_import_dry_run_counts_and_writes_nothing(data_dir: Path, imported: Path) -> None:
+    changed = imported.read_text(encoding="utf-8-sig").replace(";4103;", ";4104;")
+    changed_file = imported.with_name("changed.csv")
+    changed_file.write_text(changed, encoding="utf-8")
+    dry = vaxel(data_dir, "people", "import", str(changed_file), "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    summary = "3 rows: 0 new, 0 updated, 3 unchanged; numbers 1 assigned, 1 released"
+    assert dry.stdout.startswith(f"would import {summary}")
+    assert "mailboxes 1 new" in dry.stdout
+    listed = json.loads(vaxel(data_dir, "people", "list", "--format", "json").stdout)
+    assert next(p for p in listed if p["name"] == "Eva Berg")["extensions"] == ["4103"]
+    real = vaxel(data_dir, "people", "import", str(changed_file))
+    assert real.stdout.startswith(f"imported {summary}") and "mailboxes 1 new" in real.stdout
+
+
+def test_callbacks_for_a_number_and_for_nobody(data_dir: Path, imported: Path) -> None:
+    for who in ("4102", "+46101304102", "010-130 41 02", "OLLE.BERG@TESTBY.SE", "olle berg"):
+        result = vaxel(data_dir, "callbacks", "list", "--for", who)
+        assert result.exit_code == 0, (who, result.output)
+    empty = vaxel(data_dir, "callbacks", "list", "--for", "")
+    assert_user_error(empty)
+    assert "say who" in empty.stderr
+    unknown = vaxel(data_dir, "callbacks", "list", "--for", "Nils Nilsson")
+    assert_user_error(unknown)
+    assert "nobody matches 'Nils Nilsson'" in unknown.stderr
+
+
+@pytest.mark.parametrize(
+    "when",
+    ["14:00", "i morgon 08:00", "imorgon 8", "2099-12-03 08:00", "måndag 8.30", "om 2 timmar"],
+)
+def test_absence_set_takes_every_when_form(data_dir: Path, imported: Path, when: str) -> None:
+    result = vaxel(data_dir, "absence", "set", "4102", "--reason", "meeting", "--until", when)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("Olle Berg: möte, åter 20")
+
+
+def test_absence_messages_name_the_option(data_dir: Path, imported: Path) -> None:
+    no_return = vaxel(data_dir, "absence", "set", "4101", "--reason", "lunch")
+    assert_user_error(no_return)
+    assert no_return.stderr.startswith("vaxel: --until: a return time is required for lunch")
+    garbage = vaxel(data_dir, "absence", "set", "4101", "--reason", "lunch", "--until", "snart")
+    assert garbage.stderr.startswith("vaxel: --until: cannot read 'snart' as a time")
+    past = vaxel(data_dir, "absence", "set", "4101", "--reason", "kurs", "--until", "2020-01-01")
+    assert_user_error(past)
+    assert "2020-01-01 08:00 has already passed" in past.stderr
+    fika = vaxel(data_dir, "absence", "set", "4101", "--reason", "fika", "--until", "14:00")
+    assert fika.stderr.startswith("vaxel: --reason: unknown reason 'fika'; use one of: lunch, möte")
+    sick = vaxel(data_dir, "absence", "set", "4101", "--reason", "sick")
+    assert sick.exit_code == 0 and sick.stdout == "Eva Holm: sjuk, okänd återkomst\n"

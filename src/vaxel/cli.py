@@ -93,19 +93,40 @@ def _options(
 
 
 def _out() -> Console:
-    """Standard output; plain lines are not wrapped, so scripts can read them."""
-    return Console(highlight=False, soft_wrap=True)
+    """Standard output; plain lines are not wrapped, so scripts can read them.
+
+    Piped into a file or another program, tables keep one row per line, however wide.
+    """
+    console = Console(highlight=False, soft_wrap=True)
+    if not console.is_terminal:
+        console = Console(highlight=False, soft_wrap=True, width=10_000)
+    return console
+
+
+def _table(out: Console, table: Table) -> None:
+    """Print a table; piped, without the padding after the last column."""
+    if out.is_terminal:
+        out.print(table)
+        return
+    with out.capture() as captured:
+        out.print(table)
+    sys.stdout.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
 
 
 def _err(message: str) -> None:
     Console(stderr=True, highlight=False, soft_wrap=True).print(f"vaxel: {message}", markup=False)
 
 
+# Domain fields named as the option a user typed.
+_OPTION_OF_FIELD = {"until": "--until", "when": "--until", "reason": "--reason", "note": "--note"}
+
+
 @contextmanager
 def _user_errors() -> Iterator[None]:
     """Turn what a user can fix into one line on stderr and a non-zero exit."""
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
+    from vaxel.storage.errors import BadDatabaseUrl, DatabaseUnavailable
     from vaxel.storage.people_import import ImportFailed
 
     try:
@@ -118,15 +139,33 @@ def _user_errors() -> Iterator[None]:
     except Ambiguous as exc:
         _err(str(exc.args[0]))
         raise typer.Exit(USER_ERROR) from None
-    except (UserError, NotFound, ConfigError) as exc:
+    except (UserError, NotFound, ConfigError, BadDatabaseUrl) as exc:
         _err(str(exc))
         raise typer.Exit(USER_ERROR) from None
     except DomainError as exc:
-        _err(f"{exc.field}: {exc.reason}")
+        _err(f"{_OPTION_OF_FIELD.get(exc.field, exc.field)}: {exc.reason}")
         raise typer.Exit(USER_ERROR) from None
-    except OperationalError as exc:
-        _err(f"the database cannot be used: {str(exc.orig).strip().splitlines()[0]}")
+    except DatabaseUnavailable as exc:
+        _err(f"the database cannot be used: {exc}")
         raise typer.Exit(SYSTEM_ERROR) from None
+    except OperationalError as exc:
+        _err(f"the database cannot be used: {_first_line(exc.orig)}")
+        raise typer.Exit(SYSTEM_ERROR) from None
+    except IntegrityError as exc:
+        # Another writer got there first (e.g. assigned the same number): nothing was written.
+        _err(
+            "the change conflicts with one made at the same time; try again "
+            f"({_first_line(exc.orig)})"
+        )
+        raise typer.Exit(SYSTEM_ERROR) from None
+    except SQLAlchemyError as exc:
+        _err(f"the database failed: {_first_line(exc)}")
+        raise typer.Exit(SYSTEM_ERROR) from None
+
+
+def _first_line(error: object) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
 
 
 def _config(
@@ -163,9 +202,10 @@ def _open(config: Config) -> Database:
 
 
 def _safe(config: Config) -> str:
-    from sqlalchemy.engine import make_url
+    """The database URL without its password, for messages."""
+    from vaxel.storage.db import database_url
 
-    return make_url(config.db_url).render_as_string(hide_password=True)
+    return database_url(config.db_url).render_as_string(hide_password=True)
 
 
 def _actor() -> str:
@@ -276,7 +316,7 @@ def people_import(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from vaxel.domain.numbers import NumberPlan
-    from vaxel.storage.people_import import import_people
+    from vaxel.storage.people_import import ImportResult, import_people
 
     with _user_errors():
         config = _config(ctx)
@@ -286,6 +326,7 @@ def people_import(
             raise UserError(f"{file}: {exc.strerror or exc}") from None
         db = _open(config)
         plan = NumberPlan(config.did_prefix, config.extension_digits)
+        result: ImportResult | None = None
         columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn())
         errors = Console(stderr=True)
         try:
@@ -305,19 +346,48 @@ def people_import(
                     channel=Channel.IMPORT, create_units=create_units, dry_run=dry_run,
                     progress=progress,
                 )  # fmt: skip
+                if dry_run:
+                    session.rollback()
         finally:
             db.dispose()
+    assert result is not None
+    _remove_voicemail_files(config, result.voicemail_files_removed)
     out = _out()
     verb = "would import" if dry_run else "imported"
+    moved = ""
+    if result.mailboxes_moved or result.accounts_moved:
+        boxes = _plural(result.mailboxes_moved, "mailbox", "mailboxes")
+        moved = f"; taken over from a previous holder: {boxes}, "
+        moved += _plural(result.accounts_moved, "SIP account")
     out.print(
-        f"{verb} {result.rows} rows: {result.created} new, {result.updated} updated, "
+        f"{verb} {_plural(result.rows, 'row')}: {result.created} new, {result.updated} updated, "
         f"{result.unchanged} unchanged; numbers {result.numbers_assigned} assigned, "
         f"{result.numbers_released} released; SIP accounts {result.accounts_created} new, "
-        f"{result.accounts_updated} changed; mailboxes {result.mailboxes_created} new",
+        f"{result.accounts_updated} changed; mailboxes {result.mailboxes_created} new{moved}",
         markup=False,
     )
+    if result.encoding == "windows-1252":
+        out.print(
+            "note: the file is not UTF-8; it was read as Windows-1252 (Excel's CSV). "
+            "Check that å, ä and ö came out right.",
+            markup=False,
+        )
     for path in result.units_created:
         out.print(f"{'would create' if dry_run else 'created'} unit: {path}", markup=False)
+
+
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {plural or word + 's'}"
+
+
+def _remove_voicemail_files(config: Config, paths: list[str]) -> None:
+    """Delete the audio of messages dropped with a mailbox that changed hands (after commit)."""
+    root = config.data_dir.resolve()
+    for text in paths:
+        path = Path(text)
+        path = (path if path.is_absolute() else root / path).resolve()
+        if path.is_relative_to(root):
+            path.unlink(missing_ok=True)
 
 
 @people_app.command("list")
@@ -327,6 +397,7 @@ def people_list(
     format: FormatOption = Format.TABLE,
 ) -> None:
     """List people (of a unit and the units below it)."""
+    from vaxel.domain.people import is_active
     from vaxel.storage.directory import DirectoryRepository
     from vaxel.storage.numbers import NumberRepository
     from vaxel.storage.presence import PresenceRepository
@@ -338,7 +409,7 @@ def people_list(
         try:
             with db.session() as s:
                 directory = DirectoryRepository(s)
-                unit_id = directory.find_unit(unit).id if unit else None
+                unit_id = directory.find_unit(unit).id if unit is not None else None
                 people = directory.people(unit_id)
                 paths = directory.unit_paths()
                 numbers: dict[int, list[str]] = {}
@@ -351,6 +422,7 @@ def people_list(
                 absences = PresenceRepository(s).all_current(now)
         finally:
             db.dispose()
+    today = local(now).date()
     rows: list[dict[str, Any]] = [
         {
             "id": p.id,
@@ -364,6 +436,7 @@ def people_list(
             "numbers": numbers.get(p.id, []),
             "keywords": list(p.keywords),
             "valid_to": p.valid_to,
+            "active": is_active(p, today),
             "absence": (
                 None
                 if p.id not in absences
@@ -378,13 +451,22 @@ def people_list(
     table = Table("Name", "Ext", "Unit", "Title", "Kind", "Status", box=None, pad_edge=False)
     for r in rows:
         absence = r["absence"]
-        status = "" if absence is None else f"{absence['reason']} {_when(absence['until'])}"
+        if not r["active"]:
+            status = (
+                f"slutade {r['valid_to']}"
+                if r["valid_to"] and r["valid_to"] < today
+                else "har inte börjat"
+            )
+        elif absence is None:
+            status = ""
+        else:
+            status = f"{absence['reason']} {_when(absence['until'])}"
         table.add_row(
             r["name"], ", ".join(r["extensions"]), r["unit"], r["title"], r["kind"], status.strip()
         )
     out = _out()
-    out.print(table)
-    out.print(f"{len(rows)} people", markup=False)
+    _table(out, table)
+    out.print(_plural(len(rows), "person", "people"), markup=False)
 
 
 # --- callbacks ------------------------------------------------------------------------------
@@ -410,7 +492,7 @@ def callbacks_list(
         try:
             with db.session() as s:
                 directory = DirectoryRepository(s)
-                person_id = directory.resolve(for_, now).id if for_ else None
+                person_id = directory.resolve(for_, now).id if for_ is not None else None
                 tasks = CallbackRepository(s).tasks(for_person_id=person_id)
                 names = {p.id: p for p in directory.people()}
                 paths = directory.unit_paths()
@@ -447,7 +529,7 @@ def callbacks_list(
             str(r["id"]), caller, r["for"] or r["unit"], r["reason"], _when(r["created_at"]), due
         )
     out = _out()
-    out.print(table)
+    _table(out, table)
     overdue = sum(1 for r in rows if r["overdue"])
     out.print(f"{len(rows)} open, {overdue} overdue", markup=False)
 
@@ -484,8 +566,8 @@ def absence_set(
                 )
         finally:
             db.dispose()
-    back_text = _when(back) if back else "okänd återkomst"
-    _out().print(f"{person.name}: {why}, åter {back_text}", markup=False)
+    back_text = f"åter {_when(back)}" if back else "okänd återkomst"
+    _out().print(f"{person.name}: {why}, {back_text}", markup=False)
 
 
 @absence_app.command("clear")
@@ -546,7 +628,7 @@ def policy_check(ctx: typer.Context, format: FormatOption = Format.TABLE) -> Non
     table = Table("Unit", "Finding", "Subject", "Detail", box=None, pad_edge=False)
     for f in findings:
         table.add_row(f.unit_path or "(kommunen)", str(f.kind), f.subject, f.detail)
-    out.print(table)
+    _table(out, table)
     counts = ", ".join(f"{kind}: {n}" for kind, n in count_by_kind(findings).items() if n)
     out.print(f"{len(findings)} findings" + (f" ({counts})" if counts else ""), markup=False)
 

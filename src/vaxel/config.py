@@ -94,7 +94,28 @@ class Config:
             if name == "data_dir" and isinstance(value, str):
                 value = Path(value)
             values[name] = value
-        return replace(config, **values)  # type: ignore[arg-type]
+        result = replace(config, **values)  # type: ignore[arg-type]
+        result.check()
+        return result
+
+    def check(self) -> None:
+        """ConfigError naming the setting if the number plan or a limit cannot work."""
+        prefix = self.did_prefix
+        if not (prefix.startswith("+") and prefix[1:].isascii() and prefix[1:].isdigit()):
+            raise ConfigError(f"VAXEL_DID_PREFIX: expected + and digits, got {prefix!r}")
+        if not 2 <= self.extension_digits <= 8:
+            raise ConfigError(
+                f"VAXEL_EXTENSION_DIGITS: expected 2 to 8, got {self.extension_digits}"
+            )
+        if len(prefix) - 1 + self.extension_digits > 15:
+            raise ConfigError(
+                "VAXEL_DID_PREFIX and VAXEL_EXTENSION_DIGITS: a number has at most 15 digits"
+            )
+        if self.callback_within_hours is not None and self.callback_within_hours <= 0:
+            raise ConfigError(
+                f"VAXEL_CALLBACK_WITHIN_HOURS: expected a positive number of hours, "
+                f"got {self.callback_within_hours}"
+            )
 
 
 def _int(text: str, setting: str) -> int:

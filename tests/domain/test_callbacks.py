@@ -117,6 +117,15 @@ def test_overdue_after_due_time_while_open() -> None:
     assert not is_overdue(complete(task, at(2026, 12, 2, 9), "called"), at(2026, 12, 3))
 
 
+def test_overdue_compares_instants_in_the_repeated_autumn_hour() -> None:
+    # 25 October 2026, 02:00-03:00 happens twice. Due 02:30 summer time (00:30 UTC); at 02:10
+    # winter time (01:10 UTC) it is 40 minutes overdue, though the clock shows an earlier time.
+    due = datetime(2026, 10, 25, 2, 30, tzinfo=TZ)
+    task = replace(missed(at(2026, 10, 24, 10)), due_at=due)
+    assert is_overdue(task, datetime(2026, 10, 25, 2, 10, fold=1, tzinfo=TZ))
+    assert not is_overdue(task, datetime(2026, 10, 25, 2, 10, fold=0, tzinfo=TZ))
+
+
 def test_complete_and_cancel() -> None:
     task = missed(at(2026, 12, 1, 10))
     done = complete(task, at(2026, 12, 1, 11), "called back")

@@ -51,6 +51,18 @@ def snapshot(**changes: object) -> ComplianceSnapshot:
     return ComplianceSnapshot(**fields)  # type: ignore[arg-type]
 
 
+def extensions(*pairs: tuple[str, int]) -> list[NumberAssignment]:
+    """Extensions assigned now, as (extension, person id); a negative id is a unit's."""
+    return [
+        NumberAssignment(
+            f"+4657016{ext}", NumberKind.EXTENSION if owner > 0 else NumberKind.FUNCTION,
+            person_id=owner if owner > 0 else None, unit_id=-owner if owner < 0 else None,
+            extension=ext, valid_from=NOW - timedelta(days=100),
+        )
+        for ext, owner in pairs
+    ]  # fmt: skip
+
+
 def kinds(findings: list[Finding]) -> list[FindingKind]:
     return [f.kind for f in findings]
 
@@ -66,8 +78,13 @@ def test_missing_and_default_greetings() -> None:
         Mailbox(2, "4124", 2, GreetingState.DEFAULT),
         Mailbox(3, "4125", 3, GreetingState.NONE),  # the contractor has left: not this finding
     ]
-    findings = check(snapshot(mailboxes=boxes))
-    assert kinds(findings) == [FindingKind.MISSING_GREETING] * 2
+    numbers = extensions(("4123", 1), ("4124", 2), ("4125", 3))
+    findings = check(snapshot(mailboxes=boxes, assignments=numbers))
+    # The contractor's number is reported once, as past_end_date_with_numbers.
+    assert kinds(findings) == [FindingKind.MISSING_GREETING] * 2 + [
+        FindingKind.PAST_END_DATE_WITH_NUMBERS
+    ]
+    findings = [f for f in findings if f.kind is FindingKind.MISSING_GREETING]
     by_subject = {f.subject: f for f in findings}
     assert "saknar hälsningsfras" in by_subject["Anna Berg"].detail
     assert "standardhälsningen" in by_subject["Bo Ek"].detail
@@ -152,6 +169,7 @@ def test_findings_are_sorted_by_unit_path_then_kind() -> None:
     findings = check(
         snapshot(
             mailboxes=[Mailbox(1, "4123", 1, GreetingState.NONE), Mailbox(2, "4124", 2)],
+            assignments=extensions(("4123", 1), ("4124", 2)),
             absences={1: Absence(AbsenceReason.MOTE, None)},
             documents=[TELEFONIPOLICY],
         )
@@ -170,11 +188,33 @@ def test_findings_are_sorted_by_unit_path_then_kind() -> None:
 def test_unknown_units_do_not_break_the_check() -> None:
     stray = Person(9, "Ada Okänd", "ada@arvika.se", 99)
     [finding] = check(
-        snapshot(people=[stray], mailboxes=[Mailbox(1, "4199", 9, GreetingState.NONE)])
+        snapshot(
+            people=[stray],
+            mailboxes=[Mailbox(1, "4199", 9, GreetingState.NONE)],
+            assignments=extensions(("4199", 9)),
+        )
     )
     assert finding.unit_path == "(okänd enhet 99)"
 
 
 def test_function_mailboxes_without_a_person() -> None:
-    [finding] = check(snapshot(mailboxes=[Mailbox(1, "4000", None, GreetingState.NONE)]))
+    [finding] = check(
+        snapshot(
+            mailboxes=[Mailbox(1, "4000", None, GreetingState.NONE)],
+            assignments=extensions(("4000", -3)),
+        )
+    )
     assert finding.subject == "Brevlåda 4000" and finding.unit_id is None
+
+
+def test_a_mailbox_whose_extension_was_released_is_no_finding() -> None:
+    # Bo gave up 4124 (e.g. an import moved him to 4126): nobody can reach that mailbox.
+    boxes = [
+        Mailbox(2, "4124", 2, GreetingState.DEFAULT),
+        Mailbox(4, "4126", 2, GreetingState.NONE),
+    ]
+    released = replace(extensions(("4124", 2))[0], valid_to=NOW - timedelta(hours=1))
+    findings = check(snapshot(mailboxes=boxes, assignments=[released, *extensions(("4126", 2))]))
+    assert [(f.kind, f.detail.split()[1]) for f in findings] == [
+        (FindingKind.MISSING_GREETING, "4126")
+    ]

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from hypothesis import given
@@ -13,11 +13,14 @@ from vaxel.domain.numbers import (
     NumberKind,
     NumberPlan,
     check_no_overlap,
+    in_service,
     normalise,
+    normalise_mobile,
     periods_overlap,
     try_normalise,
     validate_assignment,
 )
+from vaxel.domain.people import Person, PersonKind
 
 
 def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
@@ -166,3 +169,45 @@ def test_overlap_is_symmetric_and_matches_a_shared_day(
     days_a = set(range(-1 if a0 is None else a0, 22 if a1 is None else a1))
     days_b = set(range(-1 if b0 is None else b0, 22 if b1 is None else b1))
     assert result == bool(days_a & days_b)
+
+
+@pytest.mark.parametrize(
+    "text", ["070-123 45 67", "0701234567", "+46701234567", "0046 70 123 45 67", "+447911123456"]
+)
+def test_normalise_mobile_accepts_mobiles(text: str) -> None:
+    assert normalise_mobile(text).startswith("+")
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("08-123 456 78", "is not a mobile number"),  # Stockholm, a fixed line
+        ("020-123 456", "is not a mobile number"),  # toll-free
+        ("070-12", "is not a valid phone number"),
+        ("mobil", "cannot be read"),
+    ],
+)
+def test_normalise_mobile_names_the_field_and_reason(text: str, reason: str) -> None:
+    with pytest.raises(DomainError) as info:
+        normalise_mobile(text)
+    assert info.value.field == "mobile" and reason in info.value.reason
+
+
+def test_a_contractors_numbers_stop_working_after_the_end_date() -> None:
+    last_day = date(2026, 11, 30)
+    sara = Person(7, "Sara Konsult", "sara@konsult.se", 1, PersonKind.EXTERN, valid_to=last_day)
+    number = NumberAssignment(
+        "+46101304101", NumberKind.EXTENSION, person_id=7, extension="4101",
+        valid_from=datetime(2026, 1, 1, tzinfo=TZ),
+    )  # fmt: skip
+    assert in_service(number, sara, datetime(2026, 11, 30, 23, 59, tzinfo=TZ))
+    assert not in_service(number, sara, datetime(2026, 12, 1, 0, 0, tzinfo=TZ))
+    # The local day counts, not UTC's: 00:30 in Stockholm is still 23:30 UTC the day before.
+    assert not in_service(number, sara, datetime(2026, 11, 30, 23, 30, tzinfo=UTC))
+    assert not in_service(number, None, datetime(2026, 6, 1, tzinfo=TZ))  # holder unknown
+    function = NumberAssignment(
+        "+46101301000", NumberKind.FUNCTION, unit_id=1, label="Växeln",
+        valid_from=datetime(2026, 1, 1, tzinfo=TZ),
+    )  # fmt: skip
+    assert in_service(function, None, datetime(2026, 12, 1, tzinfo=TZ))
+    assert not in_service(function, None, datetime(2025, 12, 1, tzinfo=TZ))  # not yet assigned

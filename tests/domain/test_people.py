@@ -109,3 +109,9 @@ def test_parse_keywords_trims_lowercases_and_deduplicates() -> None:
         "färdtjänst resor",
     )
     assert parse_keywords("") == ()
+    # In a ";" file the keywords cannot be split by ";" unquoted: "," works too.
+    assert parse_keywords("bygglov, strandskydd,rivningslov") == (
+        "bygglov",
+        "strandskydd",
+        "rivningslov",
+    )

@@ -8,6 +8,7 @@ from vaxel.domain.clock import TZ
 from vaxel.domain.errors import DomainError
 from vaxel.domain.presence import (
     REASON_LABELS,
+    REASON_WORDS_EN,
     RETURN_UNKNOWN_ALLOWED,
     Absence,
     AbsenceReason,
@@ -71,7 +72,26 @@ def test_unknown_reason_lists_the_valid_ones() -> None:
     with pytest.raises(DomainError) as err:
         parse_reason("fika")
     assert err.value.field == "reason"
-    assert "på lunch" in err.value.reason and "parental leave" in err.value.reason
+    message = err.value.reason
+    assert "föräldraledig" in message and "parental leave" in message and "vab" in message
+    # Every word the message offers is one that works: what it says can be typed back.
+    listed = message.split("use one of: ", 1)[1].replace(" (in English: ", ", ").rstrip(")")
+    words = [w.strip() for w in listed.split(",")]
+    assert len(words) == 2 * len(AbsenceReason)
+    assert {parse_reason(w) for w in words} == set(AbsenceReason)
+    assert set(REASON_WORDS_EN) == set(AbsenceReason)
+
+
+def test_a_missing_return_time_says_which_reasons_may_leave_it_out() -> None:
+    with pytest.raises(DomainError) as err:
+        validate_absence(Absence(AbsenceReason.LUNCH, None), NOW)
+    assert err.value.field == "until"
+    assert "required for lunch" in err.value.reason
+    assert "sjuk" in err.value.reason and "föräldraledig" in err.value.reason
+    past = datetime(2025, 1, 1, 8, 0, tzinfo=TZ)
+    with pytest.raises(DomainError) as err:
+        validate_absence(Absence(AbsenceReason.MOTE, past), NOW)
+    assert "2025-01-01 08:00 has already passed" in err.value.reason
 
 
 def test_phrases_follow_the_name() -> None:

@@ -153,5 +153,9 @@ def test_header_problems_are_reported() -> None:
         read_csv("name,mail,favourite colour\n")
     columns = {e.column for e in info.value.errors}
     assert columns == {"favourite colour", "unit"}
-    with pytest.raises(ImportFailed):
-        read_csv(b"name,email,unit\n\xff\xfe,x,y\n")
+    # Bytes that are neither UTF-8 nor Windows-1252 (0x81 and 0x8d are unassigned there).
+    with pytest.raises(ImportFailed) as info:
+        read_csv(b"name,email,unit\nEva Holm,eva@testby.se,IT\nBo \x81\x8d,bo@testby.se,IT\n")
+    (error,) = info.value.errors
+    assert (error.line, error.column) == (3, "file")
+    assert "save the file as UTF-8" in error.reason

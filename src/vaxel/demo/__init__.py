@@ -213,8 +213,13 @@ def summary(db: Database, config: Config, *, created: bool) -> DemoSummary:
 def print_welcome(result: DemoSummary, config: Config, out: Console) -> None:
     """The web address, the log-ins and the SIP accounts."""
     state = "created" if result.created else "reused"
+    where: object = config.data_dir
+    if config.database_url:
+        from vaxel.storage.db import database_url
+
+        where = database_url(config.database_url).render_as_string(hide_password=True)
     out.print(
-        f"{KOMMUN} (demo) {state} in {config.data_dir}: {result.people} people, "
+        f"{KOMMUN} (demo) {state} in {where}: {result.people} people, "
         f"{result.call_records} call records",
         markup=False,
     )

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import NamedTuple
 
+from vaxel.domain.clock import utc
 from vaxel.domain.errors import DomainError
 from vaxel.domain.telephone_hours import WorkCalendar
 
@@ -151,7 +152,7 @@ def merge_missed_call(
 
 def is_overdue(task: CallbackTask, now: datetime) -> bool:
     """Open and past its due time."""
-    return task.is_open and now > task.due_at
+    return task.is_open and utc(now) > utc(task.due_at)
 
 
 def escalate_at(
@@ -192,7 +193,7 @@ def completed_by_call(
     for task in tasks:
         if not task.is_open or task.caller_number != dialled_e164:
             continue
-        if task.created_at > connected_at:
+        if utc(task.created_at) > utc(connected_at):
             continue
         if by_person_id is not None and task.for_person_id not in (None, by_person_id):
             continue

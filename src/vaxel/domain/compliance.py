@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from vaxel.domain.barring import BarringException, ExceptionKind, is_expired
-from vaxel.domain.callbacks import CallbackTask, is_overdue
+from vaxel.domain.callbacks import CallbackReason, CallbackTask, is_overdue
 from vaxel.domain.clock import local
 from vaxel.domain.errors import DomainError
 from vaxel.domain.numbers import NumberAssignment
@@ -38,6 +38,14 @@ EXPIRED_EXCEPTION_DAYS = 30
 _EXCEPTION_SV = {
     ExceptionKind.PRIVATE_USE: "privat användning",
     ExceptionKind.AFTER_HOURS: "nåbarhet efter arbetstid",
+}
+
+
+_CALLBACK_REASON_SV = {
+    CallbackReason.MISSED_CALL: "missat samtal",
+    CallbackReason.VOICEMAIL: "röstmeddelande",
+    CallbackReason.MESSAGE: "meddelande från växeln",
+    CallbackReason.QUEUE: "bad om att bli uppringd i kön",
 }
 
 
@@ -126,9 +134,14 @@ class _Context:
 
 
 def _greetings(s: ComplianceSnapshot, ctx: _Context) -> Iterator[Finding]:
+    in_force = [a for a in s.assignments if a.active_at(s.now)]
+    extensions = {a.extension for a in in_force if a.extension}
+    bare = [a.e164 for a in in_force if not a.extension]
     for box in s.mailboxes:
         if box.greeting is GreetingState.RECORDED:
             continue
+        if box.extension not in extensions and not any(e.endswith(box.extension) for e in bare):
+            continue  # its extension was released: no phone rings there, no caller hears it
         person = ctx.person(box.person_id)
         if person is not None and not is_active(person, ctx.today):
             continue  # reported as past_end_date_with_numbers if it still has numbers
@@ -178,7 +191,7 @@ def _callbacks(s: ComplianceSnapshot, ctx: _Context) -> Iterator[Finding]:
         caller = task.caller_name or task.caller_number or "dolt nummer"
         attempts = f", {task.attempts} försök" if task.attempts > 1 else ""
         detail = (
-            f"Återuppringning till {caller} ({task.reason.value}{attempts}) "
+            f"Återuppringning till {caller} ({_CALLBACK_REASON_SV[task.reason]}{attempts}) "
             f"skulle vara klar {local(task.due_at):%Y-%m-%d %H.%M}."
         )
         yield ctx.finding(FindingKind.OVERDUE_CALLBACK, unit_id, subject, detail)

@@ -9,7 +9,9 @@ from datetime import datetime
 
 import phonenumbers
 
+from vaxel.domain.clock import local
 from vaxel.domain.errors import DomainError
+from vaxel.domain.people import Person, is_active
 
 
 class NumberKind(enum.StrEnum):
@@ -74,6 +76,28 @@ def normalise(number: str, region: str = "SE") -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+# What a mobile column may hold: a number that rings a phone carried around. A fixed line (an
+# office's "08-…"), a service number or one of our own extensions there is a typing mistake.
+_MOBILE_TYPES = frozenset(
+    {
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+        phonenumbers.PhoneNumberType.VOIP,
+    }
+)
+
+
+def normalise_mobile(number: str, region: str = "SE") -> str:
+    """A mobile number in E.164; DomainError("mobile") if it is unreadable or not a mobile."""
+    try:
+        e164 = normalise(number, region)
+    except DomainError as exc:
+        raise DomainError("mobile", exc.reason) from None
+    if phonenumbers.number_type(phonenumbers.parse(e164)) not in _MOBILE_TYPES:
+        raise DomainError("mobile", f"{number!r} is not a mobile number")
+    return e164
+
+
 def try_normalise(number: str, region: str = "SE") -> str | None:
     """Like `normalise`, but None instead of an error (for caller ids from the network)."""
     try:
@@ -129,6 +153,17 @@ def periods_overlap(
     a_starts_before_b_ends = b_to is None or a_from is None or a_from < b_to
     b_starts_before_a_ends = a_to is None or b_from is None or b_from < a_to
     return a_starts_before_b_ends and b_starts_before_a_ends
+
+
+def in_service(assignment: NumberAssignment, holder: Person | None, at: datetime) -> bool:
+    """Whether a number works at ``at``: its assignment is in force and, for a person's number,
+    the person works for us that day (temporary staff and contractors past their end date, and
+    people who have not started yet, have numbers that do not ring)."""
+    if not assignment.active_at(at):
+        return False
+    if assignment.person_id is None:
+        return True
+    return holder is not None and is_active(holder, local(at).date())
 
 
 def check_no_overlap(existing: Iterable[NumberAssignment], new: NumberAssignment) -> None:

@@ -95,9 +95,10 @@ def is_active(p: Person, on: date) -> bool:
 
 
 def parse_keywords(text: str) -> tuple[str, ...]:
-    """Directory keywords from "Bygglov; skolskjuts ;bygglov": split on ";", trimmed, unique."""
+    """Directory keywords from "Bygglov; skolskjuts ;bygglov": split on ";" (or ",", which is
+    what people type in a file whose fields are separated by ";"), trimmed, unique."""
     seen: dict[str, None] = {}
-    for part in text.split(";"):
+    for part in text.replace(",", ";").split(";"):
         word = " ".join(part.split()).lower()
         if word:
             seen.setdefault(word, None)

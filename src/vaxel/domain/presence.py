@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-from vaxel.domain.clock import require_aware, utc
+from vaxel.domain.clock import local, require_aware, utc
 from vaxel.domain.errors import DomainError
 from vaxel.domain.text import fold
 
@@ -108,6 +108,20 @@ _REASON_SYNONYMS: dict[str, AbsenceReason] = {
     "foraldraledighet": AbsenceReason.FORALDRALEDIG,
     "parental leave": AbsenceReason.FORALDRALEDIG,
 }
+# The short English word for each reason, as typed and as listed in messages.
+REASON_WORDS_EN: dict[AbsenceReason, str] = {
+    AbsenceReason.LUNCH: "lunch",
+    AbsenceReason.MOTE: "meeting",
+    AbsenceReason.TILLFALLIGT_UTE: "out",
+    AbsenceReason.GATT_FOR_DAGEN: "gone",
+    AbsenceReason.KURS: "course",
+    AbsenceReason.TJANSTERESA: "business trip",
+    AbsenceReason.SEMESTER: "vacation",
+    AbsenceReason.SJUK: "sick",
+    AbsenceReason.VAB: "sick child",
+    AbsenceReason.FORALDRALEDIG: "parental leave",
+}
+
 # Every enum value and label is accepted too, so what the UI shows can be typed back.
 _REASON_WORDS: dict[str, AbsenceReason] = {
     **{fold(word): r for r, labels in REASON_LABELS.items() for word in (r.value, *labels)},
@@ -119,8 +133,11 @@ def parse_reason(text: str) -> AbsenceReason:
     """An absence reason from Swedish or English text, with or without å/ä/ö."""
     reason = _REASON_WORDS.get(fold(text))
     if reason is None:
-        valid = ", ".join(f"{sv} ({en})" for sv, en in REASON_LABELS.values())
-        raise DomainError("reason", f"unknown reason {text!r}; use one of: {valid}")
+        valid = ", ".join(r.value for r in AbsenceReason)
+        english = ", ".join(REASON_WORDS_EN[r] for r in AbsenceReason)
+        raise DomainError(
+            "reason", f"unknown reason {text!r}; use one of: {valid} (in English: {english})"
+        )
     return reason
 
 
@@ -146,13 +163,18 @@ def validate_absence(a: Absence, now: datetime) -> None:
     """A return time is required (unless allowed unknown) and must lie in the future."""
     if a.until is None:
         if a.reason not in RETURN_UNKNOWN_ALLOWED:
+            allowed = " and ".join(r.value for r in AbsenceReason if r in RETURN_UNKNOWN_ALLOWED)
             raise DomainError(
-                "until", f"a return time is required for {REASON_LABELS[a.reason][1]}"
+                "until",
+                f"a return time is required for {a.reason.value} "
+                f"(only {allowed} may leave it out: the caller is told when you are back)",
             )
         return
     require_aware(a.until, "until")
     if utc(a.until) <= utc(now):
-        raise DomainError("until", f"the return time {a.until.isoformat()} has already passed")
+        raise DomainError(
+            "until", f"the return time {local(a.until):%Y-%m-%d %H:%M} has already passed"
+        )
 
 
 def current_absence(a: Absence | None, now: datetime) -> Absence | None:

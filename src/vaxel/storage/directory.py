@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 
 from vaxel.domain import organisation
 from vaxel.domain.clock import TZ
+from vaxel.domain.errors import DomainError
+from vaxel.domain.numbers import try_normalise
 from vaxel.domain.organisation import Unit, UnitKind
 from vaxel.domain.people import Person, validate_person
 from vaxel.domain.presence import Channel
@@ -50,22 +52,28 @@ class DirectoryRepository:
         return {uid: organisation.unit_path(units, uid) for uid in units}
 
     def find_unit(self, text: str) -> Unit:
-        """A unit by its path (the kommun at the root may be left out), or a unique name."""
-        parts = organisation.parse_unit_path(text)
+        """A unit as people name it: its path (the kommun at the root may be left out), a path
+        with levels left out ("Kommunstyrelsen / IT"), its name, or a unique part of its name.
+
+        NotFound or Ambiguous (listing the candidates) when that does not single one out.
+        """
+        try:
+            parts = organisation.parse_unit_path(text)
+        except DomainError:
+            raise NotFound(f"no unit {text!r}: give a unit name or a path") from None
         units = self.units_by_id()
         found = find_path(units, parts)
         if found is not None:
             return units[found]
-        if len(parts) == 1:
-            named = [u for u in units.values() if fold(u.name) == fold(parts[0])]
-            if len(named) == 1:
-                return named[0]
-            if named:
-                raise Ambiguous(
-                    f"{text!r} names several units",
-                    [organisation.unit_path(units, u.id) for u in named],
-                )
-        raise NotFound(f"no unit {organisation.PATH_SEPARATOR.join(parts)!r}")
+        wanted = organisation.PATH_SEPARATOR.join(parts)
+        for partial in (False, True):
+            candidates = loose_matches(units, parts, partial=partial)
+            if len(candidates) == 1:
+                return units[candidates[0]]
+            if candidates:
+                paths = sorted(organisation.unit_path(units, c) for c in candidates)
+                raise Ambiguous(f"{wanted!r} names {len(paths)} units, say which", paths[:20])
+        raise NotFound(f"no unit {wanted!r} (vaxel people list shows every unit's path)")
 
     def add_unit(
         self,
@@ -188,8 +196,14 @@ class DirectoryRepository:
         if "@" in who:
             person = self.person_by_email(who)
             return [] if person is None else [person]
-        if who.lstrip("+").isdigit():
-            return self._by_number(who, at)
+        digits = "".join(ch for ch in who if ch not in " -()/")
+        if digits.lstrip("+").isascii() and digits.lstrip("+").isdigit():
+            found = [] if digits.startswith("+") else self._by_number(digits, at)  # extension
+            if found or not digits.startswith(("+", "0")):
+                return found
+            # A full number as people write it: "070-123 45 67", "010-130 41 23", "+46 …".
+            e164 = try_normalise(digits)
+            return [] if e164 is None else self._by_number(e164, at)
         everyone = self.people()
         wanted = fold(who)
         exact = [p for p in everyone if fold(p.name) == wanted]
@@ -199,6 +213,8 @@ class DirectoryRepository:
 
     def resolve(self, who: str, at: datetime | None = None) -> Person:
         """Exactly one person for WHO, or NotFound / Ambiguous (listing the candidates)."""
+        if not who.strip():
+            raise NotFound("say who: an extension, an e-mail address or a name")
         found = self.find(who, at)
         if not found:
             raise NotFound(f"nobody matches {who!r} (give an extension, an e-mail or a name)")
@@ -268,6 +284,34 @@ def kommun_root(units: Mapping[int, Unit]) -> Unit | None:
     """The one root of kind kommun, if there is exactly one."""
     roots = [u for u in units.values() if u.parent_id is None and u.kind is UnitKind.KOMMUN]
     return roots[0] if len(roots) == 1 else None
+
+
+def loose_matches(
+    units: Mapping[int, Unit], parts: tuple[str, ...], partial: bool = False
+) -> list[int]:
+    """Units whose path holds these names in order, ending with the unit's own name: so
+    "Kommunstyrelsen / IT" finds ".. / Kommunstyrelsen / Kommunledningsförvaltningen / IT".
+    With ``partial``, each name may be part of the unit's name ("bygg" for "Bygglov")."""
+
+    def same(name: str, wanted: str) -> bool:
+        return wanted in fold(name) if partial else fold(name) == wanted
+
+    wanted = [fold(p) for p in parts]
+    found = []
+    for unit in units.values():
+        if not same(unit.name, wanted[-1]):
+            continue
+        try:
+            above = [u.name for u in organisation.ancestors(units, unit.id)][1:]
+        except DomainError:
+            continue
+        rest = list(reversed(wanted[:-1]))  # nearest first, as ``above`` is
+        for name in above:
+            if rest and same(name, rest[0]):
+                rest.pop(0)
+        if not rest:
+            found.append(unit.id)
+    return found
 
 
 def find_path(units: Mapping[int, Unit], parts: tuple[str, ...]) -> int | None:

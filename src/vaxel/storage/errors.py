@@ -13,3 +13,11 @@ class Ambiguous(LookupError):
     def __init__(self, message: str, candidates: list[str]) -> None:
         super().__init__(f"{message}: {'; '.join(candidates)}")
         self.candidates = candidates
+
+
+class BadDatabaseUrl(ValueError):
+    """The database URL cannot be read or names a database vaxel has no driver for."""
+
+
+class DatabaseUnavailable(OSError):
+    """The database cannot be used (e.g. its directory cannot be created)."""

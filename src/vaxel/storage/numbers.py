@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from vaxel.domain.clock import TZ
+from vaxel.domain.clock import TZ, local
 from vaxel.domain.numbers import (
     NumberAssignment,
     NumberKind,
@@ -22,20 +22,27 @@ from vaxel.storage._convert import assignment_of
 from vaxel.storage.audit import audit
 from vaxel.storage.db import note_change
 from vaxel.storage.errors import NotFound
-from vaxel.storage.models import NumberRow
+from vaxel.storage.models import NumberRow, PersonRow
 
 # One advisory lock for all number assignments: they are rare, and a bulk import takes it once.
 _NUMBERS_LOCK = 0x7661786E  # "vaxn"
 
 
 def lock_numbers(session: Session) -> None:
-    """Serialise number assignments across concurrent transactions (PostgreSQL).
+    """Serialise number assignments across concurrent transactions.
 
-    SQLite has one writer at a time already; on PostgreSQL two transactions could otherwise
-    both find a bounded period free and both insert. Held until the transaction ends.
+    Without it two transactions could both find a number free and both assign it (the database
+    refuses only two open-ended assignments, not overlapping bounded ones). Call it before
+    reading the assignments to check; held until the transaction ends.
     """
-    if session.get_bind().dialect.name == "postgresql":
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _NUMBERS_LOCK})
+    elif dialect == "sqlite":
+        # SQLite has one writer at a time, but the driver begins the transaction only at the
+        # first write, so what was read before it may be stale by then. A write that changes
+        # nothing takes the write lock now; the checks that follow read what is committed.
+        session.execute(text("UPDATE number_assignments SET id = id WHERE 1 = 0"))
 
 
 class NumberRepository:
@@ -118,6 +125,31 @@ class NumberRepository:
         if at is not None:
             query = _in_force(query, at)
         return [assignment_of(r) for r in self.session.scalars(query)]
+
+    def in_service(self, at: datetime, *, kind: NumberKind | None = None) -> list[NumberAssignment]:
+        """The numbers that work at ``at``: what routing and the directory should offer.
+
+        Like ``assignments(at=at)``, but without the numbers of people who do not work for us
+        that day (temporary staff and contractors past their end date, people not started yet):
+        policy §1 says their numbers stop working. ``assignments`` still lists those, so that
+        administrators see what is held and can release it.
+        """
+        today = local(at).date()
+        query = (
+            select(NumberRow)
+            .outerjoin(PersonRow, NumberRow.person_id == PersonRow.id)
+            .where(
+                NumberRow.person_id.is_(None)
+                | (
+                    (PersonRow.valid_to.is_(None) | (PersonRow.valid_to >= today))
+                    & (PersonRow.valid_from.is_(None) | (PersonRow.valid_from <= today))
+                )
+            )
+            .order_by(NumberRow.valid_from, NumberRow.id)
+        )
+        if kind is not None:
+            query = query.where(NumberRow.kind == str(kind))
+        return [assignment_of(r) for r in self.session.scalars(_in_force(query, at))]
 
     def function_numbers(
         self, at: datetime
