@@ -276,7 +276,8 @@ def demo(
             db.dispose()
         demo_data.print_welcome(summary, config, _out())
         if not no_serve:
-            composition.serve(config)
+            logins = [(user, pw, role) for role, user, pw, _who in summary.web_logins]
+            composition.serve(config, demo_logins=logins)
 
 
 @db_app.command("upgrade")
