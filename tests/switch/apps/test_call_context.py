@@ -1,0 +1,149 @@
+"""MediaCall, the CallContext on real RTP: type-ahead digits, barge-in, hang-up, ringing."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from callkit import FakeSignalling, open_call, tone
+
+from vaxel.domain.accounts import DeviceKind
+from vaxel.domain.clock import TZ
+from vaxel.media.g711 import PCMU
+from vaxel.media.sources import PcmSource
+from vaxel.media.speech import Speech
+from vaxel.media.tones import ringback
+from vaxel.media.wav import read_wav
+from vaxel.switch.call_context import (
+    CallContext,
+    CallerHungUp,
+    CallInfo,
+    RingOutcome,
+    RingResult,
+)
+from vaxel.switch.routing import DeviceRef
+
+NOW = datetime(2026, 3, 10, 10, 0, tzinfo=TZ)
+INFO = CallInfo("call-1", "+46701234567", "4123", caller_name="Per Persson")
+DESK = DeviceRef("sip:4123@192.0.2.10", DeviceKind.DESK)
+
+
+def speech_unused(tmp_path: Path) -> Speech:
+    return Speech(tmp_path / "cache", program="/nonexistent/espeak-ng")
+
+
+def test_digits_typed_ahead_are_kept_and_barge_in_leaves_them_queued(tmp_path: Path) -> None:
+    async def main() -> None:
+        call, phone, signalling = await open_call(speech_unused(tmp_path), INFO, clock=lambda: NOW)
+        assert isinstance(call, CallContext)
+        long_prompt = PcmSource(tone(5.0))
+        playing = asyncio.ensure_future(call.play([long_prompt], barge_in=True))
+        await asyncio.sleep(0.3)
+        await phone.press("12#")
+        result = await asyncio.wait_for(playing, 2)
+        assert result.outcome == "interrupted" and result.digit == "1"
+        assert signalling.answers == 1  # playing answered the call first
+        assert await call.collect_digits(4, 1.0) == "12"  # the '#' ended the entry
+        # Nothing waits now: a short collect times out empty.
+        assert await call.collect_digits(1, 0.1, terminator=None) == ""
+        # A digit pressed during a prompt without barge-in is kept for later.
+        short = PcmSource(tone(0.6))
+        task = asyncio.ensure_future(call.play([short]))
+        await phone.press("5")
+        assert (await task).outcome == "completed"
+        again = await call.play([short], barge_in=True)
+        assert again.outcome == "interrupted" and again.digit == "5"  # at once, not played
+        assert again.frames == 0
+        assert await call.collect_digits(1, 0.1, terminator=None) == "5"
+        call.ended()
+        phone.session.close()
+
+    asyncio.run(main())
+
+
+def test_after_hang_up_media_raises_but_a_recording_is_kept(tmp_path: Path) -> None:
+    async def main() -> None:
+        call, phone, _ = await open_call(speech_unused(tmp_path), INFO, clock=lambda: NOW)
+        await call.answer()
+        recording = asyncio.ensure_future(
+            call.record(tmp_path / "m.wav", max_s=30, min_s=1.0, silence_s=5)
+        )
+        await asyncio.sleep(0.05)
+        await phone.talk(tone(1.5))
+        await asyncio.sleep(0.1)
+        call.ended()  # the B2BUA saw a BYE from the caller
+        result = await recording
+        assert result.reason == "hangup" and result.path == tmp_path / "m.wav"
+        assert abs(read_wav(tmp_path / "m.wav").duration - 1.5) < 0.1
+        assert call.hung_up.is_set()
+        with pytest.raises(CallerHungUp):
+            await call.play([PcmSource(tone(0.1))])
+        with pytest.raises(CallerHungUp):
+            await call.collect_digits(1, 1)
+        await call.hangup()  # harmless after the end
+        phone.session.close()
+
+    asyncio.run(main())
+
+
+def test_a_hang_up_interrupts_a_play(tmp_path: Path) -> None:
+    async def main() -> None:
+        call, phone, _ = await open_call(speech_unused(tmp_path), INFO, clock=lambda: NOW)
+        playing = asyncio.ensure_future(call.play([PcmSource(tone(5.0))]))
+        await asyncio.sleep(0.2)
+        call.ended()
+        with pytest.raises(CallerHungUp):
+            await asyncio.wait_for(playing, 1)
+        phone.session.close()
+
+    asyncio.run(main())
+
+
+def test_ringing_after_answer_plays_ringback_and_bridges(tmp_path: Path) -> None:
+    async def answer_later(devices: Sequence[DeviceRef], timeout_s: float) -> RingResult:
+        await asyncio.sleep(1.2)
+        return RingResult(RingOutcome.ANSWERED, answered_by=devices[0].key)
+
+    async def main() -> None:
+        signalling = FakeSignalling(ring_script=answer_later)
+        call, phone, _ = await open_call(
+            speech_unused(tmp_path), INFO, clock=lambda: NOW, signalling=signalling
+        )
+        await call.answer()
+        result = await call.ring([DESK], 20, parallel=True)
+        assert result.answered and result.answered_by == DESK.key
+        assert signalling.rang == [((DESK.key,), 20, True)]
+        await asyncio.sleep(0.1)
+        ring_frames = PcmSource(ringback()).frame_list(PCMU)[:40]  # the first 0.8 s of tone
+        assert phone.find(ring_frames) is not None
+        assert call.bridged and not call.hung_up.is_set()
+        # The media session closing under a bridge is not the caller hanging up.
+        call.session.close()
+        assert not call.hung_up.is_set()
+        call.ended()  # the bridged call is over
+        assert call.hung_up.is_set()
+        phone.session.close()
+
+    asyncio.run(main())
+
+
+def test_ringing_before_answer_sends_no_media(tmp_path: Path) -> None:
+    async def caller_leaves(devices: Sequence[DeviceRef], timeout_s: float) -> RingResult:
+        await asyncio.sleep(0.3)
+        return RingResult(RingOutcome.CALLER_HUNG_UP)
+
+    async def main() -> None:
+        signalling = FakeSignalling(ring_script=caller_leaves)
+        call, phone, _ = await open_call(
+            speech_unused(tmp_path), INFO, clock=lambda: NOW, signalling=signalling
+        )
+        result = await call.ring([DESK], 20)
+        assert result.outcome is RingOutcome.CALLER_HUNG_UP
+        assert phone.payloads == [] and signalling.answers == 0
+        assert call.hung_up.is_set()
+        phone.session.close()
+
+    asyncio.run(main())
