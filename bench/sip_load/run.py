@@ -119,11 +119,13 @@ class Vaxel:
             self.proc.kill()
 
 
-def start_vaxel(workdir: Path, url: str) -> Vaxel:
+def start_vaxel(workdir: Path, url: str, gc_log: Path | None = None) -> Vaxel:
     port = free_port()
     log = workdir / "vaxel.log"
     profile = os.environ.get("VAXEL_BENCH_PROFILE")  # a path: run vaxel under cProfile
     prefix = [sys.executable, "-m", "cProfile", "-o", profile] if profile else [sys.executable]
+    if gc_log is not None:  # time every garbage collection in vaxel (see gcwatch.py)
+        prefix = [sys.executable, str(Path(__file__).with_name("gcwatch.py")), str(gc_log)]
     proc = subprocess.Popen(
         [
             *prefix,
@@ -412,6 +414,23 @@ def run_register(workdir: Path, vaxel: Vaxel, rate: float, seconds: float) -> di
     }
 
 
+def gc_pauses(path: Path) -> dict[str, object]:
+    """The garbage collections vaxel made during a run: count and worst pause per generation."""
+    pauses: dict[int, list[float]] = {}
+    with contextlib.suppress(FileNotFoundError):
+        for line in path.read_text().splitlines():
+            generation, seconds, _ = line.split()
+            pauses.setdefault(int(generation), []).append(float(seconds))
+    return {
+        f"gen{generation}": {
+            "collections": len(times),
+            "max_ms": round(1000 * max(times), 1),
+            "total_ms": round(1000 * sum(times), 1),
+        }
+        for generation, times in sorted(pauses.items())
+    }
+
+
 def machine() -> dict[str, object]:
     cpu = ""
     for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -438,6 +457,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--hold", type=float, default=0.5, help="call length in seconds")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    parser.add_argument(
+        "--gc-log", action="store_true", help="time vaxel's garbage collections (per run)"
+    )
     args = parser.parse_args()
     if shutil.which("sipp") is None:
         print("sipp is not installed (Debian: sip-tester)", file=sys.stderr)
@@ -452,7 +474,8 @@ def main() -> int:
         "runs": [],
     }
     runs: list[dict[str, object]] = results["runs"]  # type: ignore[assignment]
-    vaxel = start_vaxel(workdir, url)
+    gc_log = workdir / "gc.log" if args.gc_log else None
+    vaxel = start_vaxel(workdir, url, gc_log)
     try:
         if args.mode == "cps":
             for rate in [float(r) for r in args.rates.split(",")]:
@@ -484,6 +507,9 @@ def main() -> int:
             print(json.dumps(run), flush=True)
     finally:
         vaxel.stop()
+    if gc_log is not None:
+        results["gc"] = gc_pauses(gc_log)
+        print(json.dumps({"gc": results["gc"]}))
     (workdir / "results.json").write_text(json.dumps(results, indent=2))
     print(json.dumps(results["machine"]))
     print(f"results: {workdir / 'results.json'}")

@@ -12,7 +12,7 @@ from harness import CHROMIUM, CHROMIUM_ARGS, Server, new_page, root_conftest, se
 from seeding import Seeded, make_config, open_db, seed
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
     root_conftest().need_program("chromium")
     from playwright.sync_api import sync_playwright
