@@ -1,10 +1,13 @@
-"""CPU cost of one authenticated call through vaxel's SIP core, without sockets or SIPp.
+"""CPU cost of one authenticated call (or REGISTER) through vaxel's SIP core, without sockets.
 
 The real Endpoint, registrar, B2BUA and TU run in this process; a scripted caller and callee
 answer with bytes, so what is measured is parsing, matching, state machines and serialising:
-the work the server does per call. Run under cProfile with --profile.
+the work the server does per call. Simulated time advances by 1/--rate per call and the
+timers fire as in the server, so transactions expire and the live set reaches its steady
+state (32 s of calls). Run under cProfile with --profile.
 
     .venv/bin/python bench/sip_load/inprocess.py --calls 5000 [--profile]
+    .venv/bin/python bench/sip_load/inprocess.py --register 20000 [--profile]
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import re
 import time
 from datetime import datetime
 
+from vaxel.domain.accounts import digest_ha1
 from vaxel.domain.clock import TZ
 from vaxel.domain.numbers import NumberAssignment, NumberKind, NumberPlan
 from vaxel.sip.auth import DigestChallenger, expected_response, parse_credentials
@@ -31,6 +35,9 @@ from vaxel.switch.writebehind import WriteBehind
 REALM = "bench.vaxel"
 CALLER = Peer("udp", "127.0.0.1", 5071)
 CALLEE = Peer("udp", "127.0.0.1", 5072)
+REGISTRANT = Peer("udp", "127.0.0.1", 5073)
+PASSWORD = "bench-password-x"
+HA1 = {user: digest_ha1(user, REALM, PASSWORD, "MD5") for user in ("3001", "3002")}
 SDP = (
     b"v=0\r\no=x 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
     b"m=audio 6000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
@@ -41,15 +48,13 @@ def build() -> tuple[Endpoint, SwitchTU]:
     plan = NumberPlan()
     directory = DirectoryCache(None, REALM, plan)
     accounts = [Account(1, "3001", 1, "", ""), Account(2, "3002", 2, "", "")]
-    from vaxel.domain.accounts import digest_ha1
-
     accounts = [
         Account(
             a.id,
             a.username,
             a.person_id,
-            digest_ha1(a.username, REALM, "bench-password-x", "MD5"),
-            digest_ha1(a.username, REALM, "bench-password-x", "SHA-256"),
+            digest_ha1(a.username, REALM, PASSWORD, "MD5"),
+            digest_ha1(a.username, REALM, PASSWORD, "SHA-256"),
         )
         for a in accounts
     ]
@@ -127,11 +132,7 @@ def one_call(endpoint: Endpoint, tu: SwitchTU, n: int, now: float) -> None:
         f'uri="{uri}", response="0", algorithm=MD5, qop=auth, nc=00000001, cnonce="c"'
     )
     creds = parse_credentials(partial)
-    from vaxel.domain.accounts import digest_ha1
-
-    response = expected_response(
-        creds, "INVITE", digest_ha1("3001", REALM, "bench-password-x", "MD5")
-    )
+    response = expected_response(creds, "INVITE", HA1["3001"])
     answered = partial.replace('response="0"', f'response="{response}"')
     out = feed(invite(2, f"z9hG4bK{n}b", f"Proxy-Authorization: {answered}\r\n"), CALLER)
     b_invite = next(d for d, p in out if p == CALLEE)
@@ -178,26 +179,79 @@ def one_call(endpoint: Endpoint, tu: SwitchTU, n: int, now: float) -> None:
     )
 
 
+def one_register(endpoint: Endpoint, tu: SwitchTU, n: int, now: float) -> None:
+    """A REGISTER, its 401, and the REGISTER with credentials (as SIPp's register.xml)."""
+
+    def register(cseq: int, extra: str = "") -> bytes:
+        return (
+            f"REGISTER sip:{REALM} SIP/2.0\r\n"
+            f"Via: SIP/2.0/UDP 127.0.0.1:5073;rport;branch=z9hG4bKr{n}-{cseq}\r\n"
+            "Max-Forwards: 70\r\n"
+            f"From: <sip:3001@{REALM}>;tag=r{n}\r\nTo: <sip:3001@{REALM}>\r\n"
+            f"Call-ID: reg-{n}@127.0.0.1\r\nCSeq: {cseq} REGISTER\r\n"
+            "Contact: <sip:3001@127.0.0.1:5999;transport=UDP>\r\nExpires: 600\r\n"
+            + extra
+            + "User-Agent: SIPp vaxel-interop\r\nContent-Length: 0\r\n\r\n"
+        ).encode()
+
+    tu.handle_events(endpoint.receive(register(1), REGISTRANT, now), now)
+    challenge = next(o.data for o in endpoint.take_outgoing())
+    assert challenge.startswith(b"SIP/2.0 401"), challenge
+    nonce = re.search(r'nonce="([^"]+)"', header(challenge, "WWW-Authenticate"))
+    assert nonce is not None
+    uri = f"sip:{REALM}"
+    creds = parse_credentials(
+        f'Digest username="3001", realm="{REALM}", nonce="{nonce.group(1)}", uri="{uri}", '
+        'response="0", algorithm=MD5'
+    )
+    response = expected_response(creds, "REGISTER", HA1["3001"])
+    answer = (
+        f'Digest username="3001", realm="{REALM}", uri="{uri}", nonce="{nonce.group(1)}", '
+        f'response="{response}", algorithm=MD5'
+    )
+    tu.handle_events(
+        endpoint.receive(register(2, f"Authorization: {answer}\r\n"), REGISTRANT, now), now
+    )
+    ok = next(o.data for o in endpoint.take_outgoing())
+    assert ok.startswith(b"SIP/2.0 200"), ok
+
+
+def tick(endpoint: Endpoint, tu: SwitchTU, now: float) -> None:
+    """What the transport's one timer does when it fires."""
+    tu.handle_events(endpoint.handle_timer(now), now)
+    tu.handle_timer(now)
+    endpoint.take_outgoing()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--calls", type=int, default=3000)
+    parser.add_argument("--register", type=int, default=0, help="REGISTERs instead of calls")
+    parser.add_argument("--rate", type=float, default=400.0, help="simulated calls per second")
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
     endpoint, tu = build()
+    step = one_register if args.register else one_call
+    count = args.register or args.calls
+    what = "REGISTERs" if args.register else "calls"
     for n in range(200):  # warm up
-        one_call(endpoint, tu, -n - 1, 0.0)
+        step(endpoint, tu, -n - 1, 0.0)
     profiler = cProfile.Profile() if args.profile else None
     started = time.perf_counter()
     if profiler:
         profiler.enable()
-    for n in range(args.calls):
-        one_call(endpoint, tu, n, n * 0.0025)
+    for n in range(count):
+        now = n / args.rate
+        step(endpoint, tu, n, now)
+        if n % 8 == 0:
+            tick(endpoint, tu, now)
     if profiler:
         profiler.disable()
     elapsed = time.perf_counter() - started
     print(
-        f"{args.calls} calls in {elapsed:.2f} s: {1e6 * elapsed / args.calls:.0f} µs per call "
-        f"(the scripted peers included), {args.calls / elapsed:.0f} calls/s on one core"
+        f"{count} {what} in {elapsed:.2f} s: {1e6 * elapsed / count:.0f} µs each "
+        f"(the scripted peers included), {count / elapsed:.0f}/s on one core; "
+        f"{len(endpoint.transactions)} live transactions"
     )
     if profiler:
         pstats.Stats(profiler).sort_stats("tottime").print_stats(25)

@@ -19,9 +19,8 @@ from vaxel.sip.message import (
     parse_message,
 )
 
-DATA = Path("/work/shared/testdata/rfc4475")
-if not DATA.is_dir():  # the shared test data may live beside the checkout instead
-    DATA = Path(__file__).resolve().parents[3] / "shared" / "testdata" / "rfc4475"
+# shared/ lies beside the checkout (../shared from the project root).
+DATA = Path(__file__).resolve().parents[3] / "shared" / "testdata" / "rfc4475"
 
 # What each message must do, from RFC 4475 (and its README here):
 #   "ok": parses and check passes;
