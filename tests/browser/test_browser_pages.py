@@ -23,6 +23,7 @@ PAGES = {
         ("/me/greeting", "me-greeting"),
         ("/me/devices", "me-devices"),
         ("/me/calls", "me-calls"),
+        ("/me/exceptions", "me-exceptions"),
     ],
     "chef": [
         ("/chef", "chef-overview"),
@@ -102,7 +103,7 @@ def test_an_employee_sets_hanvisning_in_two_clicks(page: Any, server: Server) ->
 def test_a_missing_reason_is_said_next_to_the_form(page: Any, server: Server) -> None:
     log_in(page, server, "maja")
     page.get_by_role("button", name="I morgon 08.00").click()
-    expect(page.locator("#absence-error")).to_contain_text("reason")
+    expect(page.locator("#absence-error")).to_have_text("Orsak: måste fyllas i")
 
 
 def test_voicemail_play_and_mark_heard(page: Any, server: Server) -> None:

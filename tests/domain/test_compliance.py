@@ -218,3 +218,32 @@ def test_a_mailbox_whose_extension_was_released_is_no_finding() -> None:
     assert [(f.kind, f.detail.split()[1]) for f in findings] == [
         (FindingKind.MISSING_GREETING, "4126")
     ]
+
+
+def test_every_finding_reads_in_english_too_and_names_reasons_in_words() -> None:
+    task = CallbackTask(
+        7, "+46701234567", 1, CallbackReason.MISSED_CALL, NOW - timedelta(days=3),
+        NOW - timedelta(days=1),
+    )  # fmt: skip
+    expired = BarringException(
+        2, ExceptionKind.AFTER_HOURS, 100, "Jour", NOW - timedelta(days=200),
+        NOW - timedelta(days=5),
+    )  # fmt: skip
+    findings = check(
+        snapshot(
+            mailboxes=[Mailbox(1, "4123", 1, GreetingState.NONE), Mailbox(2, "4124", 2)],
+            assignments=[*extensions(("4123", 1), ("4124", 2)),
+                         NumberAssignment("+46101304125", NumberKind.EXTENSION, person_id=3)],
+            absences={1: Absence(AbsenceReason.VAB, None)},
+            callbacks=[task], exceptions=[expired], documents=[TELEFONIPOLICY],
+        )
+    )  # fmt: skip
+    assert set(kinds(findings)) == set(FindingKind)
+    assert all(f.detail_en for f in findings)
+    english = {f.kind: f.detail_en for f in findings}
+    swedish = {f.kind: f.detail for f in findings}
+    assert "(hemma med sjukt barn)" in swedish[FindingKind.ABSENT_WITHOUT_RETURN]
+    assert "(at home with a sick child)" in english[FindingKind.ABSENT_WITHOUT_RETURN]
+    assert english[FindingKind.OVERDUE_CALLBACK].startswith("Call back to +46701234567 (missed")
+    assert "reachability after hours" in english[FindingKind.EXPIRED_EXCEPTION]
+    assert "was due for revision 2023-09-14" in english[FindingKind.REVISION_DUE]

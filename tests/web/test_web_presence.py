@@ -60,12 +60,35 @@ def test_bad_input_names_the_field(web: Web) -> None:
         f"/api/people/{maja}/absence", json={"reason": "lunch", "until": "snart"}
     )
     assert response.status_code == 422
-    assert response.json()["field"] == "when"
+    assert response.json()["field"] == "until"  # the form's field, so the page points at it
+    assert response.json()["detail"].startswith("Kan inte läsa 'snart' som en tid")
     response = web.client.put(
         f"/api/people/{maja}/absence", json={"reason": "lunch", "until": "2026-03-09 08:00"}
     )
     assert response.status_code == 422
-    assert "passed" in response.json()["detail"]
+    assert response.json()["detail"] == "Återkomsttiden 2026-03-09 08:00 har redan passerat."
+
+
+def test_absence_errors_speak_the_pages_language(web: Web) -> None:
+    web.login("maja")
+    maja = web.ids.people["maja"]
+    url = f"/api/people/{maja}/absence"
+    cases = [
+        ({"reason": "kurs", "until": ""}, "until",
+         "Ange en återkomsttid för kurs – bara sjuk och föräldraledig får lämna den tom",
+         "until: a return time is required for kurs"),
+        ({"reason": "fika", "until": "14:00"}, "reason", "Okänd orsak 'fika'; välj en av: lunch",
+         "reason: unknown reason 'fika'"),
+        ({"reason": "lunch", "until": "13:00", "note": "x" * 501}, "note",
+         "Notering: är för lång (högst 500 tecken)", "note: String should have at most 500"),
+    ]  # fmt: skip
+    for body, field, swedish, english in cases:
+        web.client.cookies.set("vaxel_lang", "sv")
+        answer = web.client.put(url, json=body).json()
+        assert answer["field"] == field and answer["detail"].startswith(swedish), answer
+        web.client.cookies.set("vaxel_lang", "en")
+        answer = web.client.put(url, json=body).json()
+        assert answer["detail"].startswith(english), answer
 
 
 def test_clear_and_read(web: Web) -> None:

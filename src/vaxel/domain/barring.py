@@ -204,6 +204,65 @@ def validate_exception(e: BarringException, unit_chef_id: int | None) -> None:
         raise DomainError("valid_to", f"an exception lasts at most {MAX_EXCEPTION_DAYS} days")
 
 
+# --- Requests for exceptions ---------------------------------------------------------------
+
+
+class RequestStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    DENIED = "denied"
+
+
+@dataclass(frozen=True, slots=True)
+class ExceptionRequest:
+    """An employee asks their verksamhetschef for an exception, for a wanted period.
+
+    Approval creates a BarringException (with the period the chef grants, which may differ from
+    the wanted one); a denial carries the chef's reason. Either way the employee sees it.
+    """
+
+    id: int
+    person_id: int
+    kind: ExceptionKind
+    reason: str
+    wanted_from: datetime
+    wanted_to: datetime
+    requested_at: datetime
+    status: RequestStatus = RequestStatus.PENDING
+    decided_by_id: int | None = None
+    decided_at: datetime | None = None
+    decision_reason: str = ""  # the chef's words: why denied, or a note with an approval
+    exception_id: int | None = None  # the exception an approval created
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status is RequestStatus.PENDING
+
+
+def validate_request(r: ExceptionRequest) -> None:
+    """A reason, and a wanted period that ends after it starts and is at most a year long."""
+    if not r.reason.strip():
+        raise DomainError("reason", "say why you need the exception")
+    if r.wanted_to <= r.wanted_from:
+        raise DomainError("wanted_to", "the period must end after it starts")
+    if r.wanted_to - r.wanted_from > timedelta(days=MAX_EXCEPTION_DAYS):
+        raise DomainError("wanted_to", f"an exception lasts at most {MAX_EXCEPTION_DAYS} days")
+
+
+def validate_denial(
+    r: ExceptionRequest, decided_by_id: int, unit_chef_id: int | None, reason: str
+) -> None:
+    """A pending request, denied by the unit's verksamhetschef, who says why."""
+    if not r.is_pending:
+        raise DomainError("status", f"the request is already {r.status.value}")
+    if unit_chef_id is None:
+        raise DomainError("decided_by", "the unit has no verksamhetschef to decide exceptions")
+    if decided_by_id != unit_chef_id:
+        raise DomainError("decided_by", "an exception is decided by the unit's verksamhetschef")
+    if not reason.strip():
+        raise DomainError("reason", "say why the request is denied")
+
+
 # --- Toll fraud -----------------------------------------------------------------------------
 
 

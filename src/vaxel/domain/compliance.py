@@ -21,6 +21,7 @@ from vaxel.domain.policy_register import (
     revision_due_soon,
 )
 from vaxel.domain.presence import (
+    REASON_LABELS,
     RETURN_UNKNOWN_ALLOWED,
     Absence,
     current_absence,
@@ -39,6 +40,10 @@ _EXCEPTION_SV = {
     ExceptionKind.PRIVATE_USE: "privat användning",
     ExceptionKind.AFTER_HOURS: "nåbarhet efter arbetstid",
 }
+_EXCEPTION_EN = {
+    ExceptionKind.PRIVATE_USE: "private use",
+    ExceptionKind.AFTER_HOURS: "reachability after hours",
+}
 
 
 _CALLBACK_REASON_SV = {
@@ -46,6 +51,12 @@ _CALLBACK_REASON_SV = {
     CallbackReason.VOICEMAIL: "röstmeddelande",
     CallbackReason.MESSAGE: "meddelande från växeln",
     CallbackReason.QUEUE: "bad om att bli uppringd i kön",
+}
+_CALLBACK_REASON_EN = {
+    CallbackReason.MISSED_CALL: "missed call",
+    CallbackReason.VOICEMAIL: "voicemail",
+    CallbackReason.MESSAGE: "message from the switchboard",
+    CallbackReason.QUEUE: "asked for a call back in the queue",
 }
 
 
@@ -68,6 +79,7 @@ class Finding:
     unit_path: str  # "" for findings of the whole municipality (policy documents)
     subject: str  # a person's name, a mailbox, a document title
     detail: str  # Swedish
+    detail_en: str = ""  # the same in English ("": only the Swedish is known)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,14 +124,16 @@ class _Context:
         self.people = {p.id: p for p in s.people}
         self.today = local(s.now).date()
 
-    def finding(self, kind: FindingKind, unit_id: int | None, subject: str, detail: str) -> Finding:
+    def finding(
+        self, kind: FindingKind, unit_id: int | None, subject: str, detail: str, detail_en: str = ""
+    ) -> Finding:
         path = ""
         if unit_id is not None:
             try:
                 path = unit_path(self.s.units, unit_id)
             except DomainError:
                 path = f"(okänd enhet {unit_id})"
-        return Finding(kind, unit_id, path, subject, detail)
+        return Finding(kind, unit_id, path, subject, detail, detail_en)
 
     def person(self, person_id: int | None) -> Person | None:
         return None if person_id is None else self.people.get(person_id)
@@ -147,13 +161,20 @@ def _greetings(s: ComplianceSnapshot, ctx: _Context) -> Iterator[Finding]:
             continue  # reported as past_end_date_with_numbers if it still has numbers
         if box.greeting is GreetingState.NONE:
             detail = f"Röstbrevlådan {box.extension} saknar hälsningsfras."
+            detail_en = f"Mailbox {box.extension} has no greeting."
         else:
             detail = (
                 f"Röstbrevlådan {box.extension} har bara standardhälsningen; "
                 "ett eget inspelat meddelande som säger vems telefonen är saknas."
             )
+            detail_en = (
+                f"Mailbox {box.extension} has only the default greeting; a recorded one that "
+                "says whose phone it is is missing."
+            )
         subject = person.name if person else f"Brevlåda {box.extension}"
-        yield ctx.finding(FindingKind.MISSING_GREETING, ctx.unit_of(box.person_id), subject, detail)
+        yield ctx.finding(
+            FindingKind.MISSING_GREETING, ctx.unit_of(box.person_id), subject, detail, detail_en
+        )
 
 
 def _absences(s: ComplianceSnapshot, ctx: _Context) -> Iterator[Finding]:
@@ -165,19 +186,26 @@ def _absences(s: ComplianceSnapshot, ctx: _Context) -> Iterator[Finding]:
         if person is not None and not is_active(person, ctx.today):
             continue
         since = current.set_at
-        label = current.reason.value
+        # The words people read ("på möte"), never the stored value.
+        label, label_en = REASON_LABELS[current.reason]
         if current.reason not in RETURN_UNKNOWN_ALLOWED:
             detail = f"Hänvisad ({label}) utan återkomsttid; uppringare får inget besked."
+            detail_en = f"Diverted ({label_en}) without a return time; callers are not told."
         elif since is not None and s.now - since > timedelta(days=UNKNOWN_RETURN_DAYS):
             detail = (
                 f"Hänvisad ({label}) utan känd återkomst sedan {local(since):%Y-%m-%d}; "
                 "ange återkomstdag när den är känd."
             )
+            detail_en = (
+                f"Diverted ({label_en}) with no known return since {local(since):%Y-%m-%d}; "
+                "give the day of return when it is known."
+            )
         else:
             continue
         yield ctx.finding(
-            FindingKind.ABSENT_WITHOUT_RETURN, ctx.unit_of(person_id), ctx.name(person_id), detail
-        )
+            FindingKind.ABSENT_WITHOUT_RETURN, ctx.unit_of(person_id), ctx.name(person_id),
+            detail, detail_en,
+        )  # fmt: skip
 
 
 def _callbacks(s: ComplianceSnapshot, ctx: _Context) -> Iterator[Finding]:
@@ -189,12 +217,18 @@ def _callbacks(s: ComplianceSnapshot, ctx: _Context) -> Iterator[Finding]:
         )
         subject = ctx.name(task.for_person_id) if task.for_person_id is not None else "Funktionen"
         caller = task.caller_name or task.caller_number or "dolt nummer"
+        caller_en = task.caller_name or task.caller_number or "a withheld number"
         attempts = f", {task.attempts} försök" if task.attempts > 1 else ""
+        attempts_en = f", {task.attempts} attempts" if task.attempts > 1 else ""
         detail = (
             f"Återuppringning till {caller} ({_CALLBACK_REASON_SV[task.reason]}{attempts}) "
             f"skulle vara klar {local(task.due_at):%Y-%m-%d %H.%M}."
         )
-        yield ctx.finding(FindingKind.OVERDUE_CALLBACK, unit_id, subject, detail)
+        detail_en = (
+            f"Call back to {caller_en} ({_CALLBACK_REASON_EN[task.reason]}{attempts_en}) "
+            f"was due {local(task.due_at):%Y-%m-%d %H:%M}."
+        )
+        yield ctx.finding(FindingKind.OVERDUE_CALLBACK, unit_id, subject, detail, detail_en)
 
 
 def _exceptions(s: ComplianceSnapshot, ctx: _Context) -> Iterator[Finding]:
@@ -211,9 +245,14 @@ def _exceptions(s: ComplianceSnapshot, ctx: _Context) -> Iterator[Finding]:
             f"Undantaget för {_EXCEPTION_SV[e.kind]} gällde till {local(e.valid_to):%Y-%m-%d}; "
             "verksamhetschefen beslutar om det ska förnyas."
         )
-        yield ctx.finding(
-            FindingKind.EXPIRED_EXCEPTION, ctx.unit_of(e.person_id), ctx.name(e.person_id), detail
+        detail_en = (
+            f"The exception for {_EXCEPTION_EN[e.kind]} held until "
+            f"{local(e.valid_to):%Y-%m-%d}; the manager decides whether to renew it."
         )
+        yield ctx.finding(
+            FindingKind.EXPIRED_EXCEPTION, ctx.unit_of(e.person_id), ctx.name(e.person_id),
+            detail, detail_en,
+        )  # fmt: skip
 
 
 def _past_end_dates(s: ComplianceSnapshot, ctx: _Context) -> Iterator[Finding]:
@@ -229,8 +268,12 @@ def _past_end_dates(s: ComplianceSnapshot, ctx: _Context) -> Iterator[Finding]:
             f"Slutdatum {person.valid_to:%Y-%m-%d} har passerat, men "
             f"{', '.join(numbers)} är fortfarande tilldelat."
         )
+        detail_en = (
+            f"The end date {person.valid_to:%Y-%m-%d} has passed, but "
+            f"{', '.join(numbers)} {'is' if len(numbers) == 1 else 'are'} still assigned."
+        )
         yield ctx.finding(
-            FindingKind.PAST_END_DATE_WITH_NUMBERS, person.unit_id, person.name, detail
+            FindingKind.PAST_END_DATE_WITH_NUMBERS, person.unit_id, person.name, detail, detail_en
         )
 
 
@@ -240,5 +283,7 @@ def _revisions(s: ComplianceSnapshot, ctx: _Context) -> Iterator[Finding]:
             continue
         due = next_revision_due(doc)
         when = "skulle ha reviderats" if due < ctx.today else "ska revideras senast"
+        when_en = "was due for revision" if due < ctx.today else "is due for revision by"
         detail = f"{doc.title} ({doc.responsible}) {when} {due:%Y-%m-%d}."
-        yield ctx.finding(FindingKind.REVISION_DUE, None, doc.title, detail)
+        detail_en = f"{doc.title} ({doc.responsible}) {when_en} {due:%Y-%m-%d}."
+        yield ctx.finding(FindingKind.REVISION_DUE, None, doc.title, detail, detail_en)

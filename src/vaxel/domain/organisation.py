@@ -99,6 +99,19 @@ def verksamhetschef_of(units: Mapping[int, Unit], unit_id: int) -> int | None:
     )
 
 
+def deciding_chef_of(units: Mapping[int, Unit], unit_id: int, person_id: int) -> int | None:
+    """Who decides for a person in the unit: the nearest verksamhetschef at or above it who is
+    not the person themselves (a chef's own exception goes to the next level up), or None."""
+    return next(
+        (
+            u.verksamhetschef_id
+            for u in ancestors(units, unit_id)
+            if u.verksamhetschef_id is not None and u.verksamhetschef_id != person_id
+        ),
+        None,
+    )
+
+
 def children_of(units: Mapping[int, Unit]) -> dict[int | None, list[int]]:
     """Parent id → child ids (None → the roots), each list sorted by id."""
     children: dict[int | None, list[int]] = {}

@@ -50,6 +50,9 @@ _KIND_WORDS: dict[str, PersonKind] = {
 # address exists is for the mail server to say.
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 
+# A note is a line or two on the operator's screen, not a document.
+NOTE_MAX_LENGTH = 500
+
 
 @dataclass(frozen=True, slots=True)
 class Person:
@@ -62,6 +65,8 @@ class Person:
     keywords: tuple[str, ...] = field(default_factory=tuple)
     valid_from: date | None = None
     valid_to: date | None = None  # the last day (inclusive) the person works for us
+    # A note for the operator ("Notering"): "Arbetar deltid mån–ons", "Nås bäst via mobil".
+    note: str = ""
 
 
 def parse_kind(text: str) -> PersonKind:
@@ -85,6 +90,8 @@ def validate_person(p: Person) -> None:
         raise DomainError(
             "end_date", f"the end date {p.valid_to} is before the start date {p.valid_from}"
         )
+    if len(p.note) > NOTE_MAX_LENGTH:
+        raise DomainError("note", f"the note is longer than {NOTE_MAX_LENGTH} characters")
 
 
 def is_active(p: Person, on: date) -> bool:

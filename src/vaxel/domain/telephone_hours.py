@@ -14,6 +14,7 @@ import holidays
 
 from vaxel.domain.clock import at_local, local, require_aware
 from vaxel.domain.errors import DomainError
+from vaxel.domain.organisation import Unit, ancestors
 from vaxel.domain.text import fold, join_en, join_sv
 from vaxel.domain.when import WEEKDAYS, parse_clock
 
@@ -392,6 +393,39 @@ def _schedule_error(group: str) -> DomainError:
 
 # A municipal office's usual telephone hours.
 OFFICE_HOURS = TelephoneHours(weekly=dict.fromkeys(range(5), ((time(8), time(16, 30)),)))
+
+
+# --- The hours that apply to a unit ---------------------------------------------------------
+
+
+def effective_hours(
+    units: Mapping[int, Unit],
+    own_hours: Mapping[int, TelephoneHours],
+    closures: Iterable[tuple[int | None, Closure]],
+    unit_id: int,
+) -> TelephoneHours | None:
+    """The telephone hours that apply to a unit, as callers and operators are told them.
+
+    A unit without hours of its own has those of the nearest unit above it that has some
+    (a nämnd sets them once for all its avdelningar); None if no unit up to the root has any.
+    One-off closures apply when they are the unit's own, an ancestor's (a förvaltning's staff
+    day closes its avdelningar too), or the whole kommun's (unit id None). A unit the tree does
+    not know has no hours; a broken tree (a cycle) counts only the unit itself.
+    """
+    if unit_id not in units:
+        return None
+    try:
+        chain = [u.id for u in ancestors(units, unit_id)]
+    except DomainError:
+        chain = [unit_id]
+    hours = next((own_hours[u] for u in chain if u in own_hours), None)
+    if hours is None:
+        return None
+    applying = set(chain)
+    for owner, closure in closures:
+        if owner is None or owner in applying:
+            hours = hours.with_closure(closure)
+    return hours
 
 
 # --- Working time ---------------------------------------------------------------------------

@@ -29,6 +29,7 @@ def person_of(row: PersonRow) -> Person:
         keywords=tuple(row.keywords or ()),
         valid_from=row.valid_from,
         valid_to=row.valid_to,
+        note=row.note or "",
     )
 
 
@@ -43,6 +44,7 @@ def person_values(p: Person) -> dict[str, object]:
         "keywords": list(p.keywords),
         "valid_from": p.valid_from,
         "valid_to": p.valid_to,
+        "note": p.note.strip(),
     }
 
 

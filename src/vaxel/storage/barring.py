@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import select
@@ -11,15 +12,26 @@ from vaxel.domain.barring import (
     BarringClass,
     BarringException,
     ExceptionKind,
+    ExceptionRequest,
+    RequestStatus,
+    validate_denial,
     validate_exception,
+    validate_request,
 )
-from vaxel.domain.organisation import verksamhetschef_of
+from vaxel.domain.errors import DomainError
+from vaxel.domain.organisation import Unit, deciding_chef_of
 from vaxel.domain.presence import Channel
 from vaxel.storage._convert import unit_of
 from vaxel.storage.audit import audit
 from vaxel.storage.db import note_change
 from vaxel.storage.errors import NotFound
-from vaxel.storage.models import BarringExceptionRow, BarringRow, PersonRow, UnitRow
+from vaxel.storage.models import (
+    BarringExceptionRow,
+    BarringRow,
+    ExceptionRequestRow,
+    PersonRow,
+    UnitRow,
+)
 
 # Without a decision, a phone reaches national and mobile numbers but not abroad or 0900.
 DEFAULT_CLASS = BarringClass.NATIONAL
@@ -34,6 +46,23 @@ def exception_of(row: BarringExceptionRow) -> BarringException:
         valid_from=row.valid_from,
         valid_to=row.valid_to,
         decided_at=row.decided_at,
+    )
+
+
+def request_of(row: ExceptionRequestRow) -> ExceptionRequest:
+    return ExceptionRequest(
+        id=row.id,
+        person_id=row.person_id,
+        kind=ExceptionKind(row.kind),
+        reason=row.reason,
+        wanted_from=row.wanted_from,
+        wanted_to=row.wanted_to,
+        requested_at=row.requested_at,
+        status=RequestStatus(row.status),
+        decided_by_id=row.decided_by_id,
+        decided_at=row.decided_at,
+        decision_reason=row.decision_reason,
+        exception_id=row.exception_id,
     )
 
 
@@ -72,8 +101,8 @@ class BarringRepository:
         person = self.session.get(PersonRow, exception.person_id)
         if person is None:
             raise NotFound(f"no person with id {exception.person_id}")
-        units = {r.id: unit_of(r) for r in self.session.scalars(select(UnitRow))}
-        validate_exception(exception, verksamhetschef_of(units, person.unit_id))
+        chef = deciding_chef_of(self._units(), person.unit_id, person.id)
+        validate_exception(exception, chef)
         row = BarringExceptionRow(
             person_id=exception.person_id,
             kind=str(exception.kind),
@@ -110,3 +139,172 @@ class BarringRepository:
                 BarringExceptionRow.valid_from <= at, BarringExceptionRow.valid_to > at
             )
         return [exception_of(r) for r in self.session.scalars(query)]
+
+    def exceptions_by_id(self, person_id: int) -> dict[int, BarringException]:
+        """A person's exceptions by their id (what an approved request points to)."""
+        query = select(BarringExceptionRow).where(BarringExceptionRow.person_id == person_id)
+        return {r.id: exception_of(r) for r in self.session.scalars(query)}
+
+    # --- requests ---------------------------------------------------------------------------
+
+    def request(
+        self,
+        person_id: int,
+        kind: ExceptionKind,
+        reason: str,
+        wanted_from: datetime,
+        wanted_to: datetime,
+        *,
+        actor: str,
+        channel: Channel,
+        now: datetime,
+    ) -> ExceptionRequest:
+        """An employee asks for an exception; it waits for the unit's verksamhetschef.
+
+        DomainError for a missing reason, a bad period, or a second pending request of the
+        same kind (the first one is still to be decided).
+        """
+        if self.session.get(PersonRow, person_id) is None:
+            raise NotFound(f"no person with id {person_id}")
+        draft = ExceptionRequest(
+            0, person_id, kind, reason.strip(), wanted_from, wanted_to, requested_at=now
+        )
+        validate_request(draft)
+        waiting = self.session.scalar(
+            select(ExceptionRequestRow.id).where(
+                ExceptionRequestRow.person_id == person_id,
+                ExceptionRequestRow.kind == str(kind),
+                ExceptionRequestRow.status == str(RequestStatus.PENDING),
+            )
+        )
+        if waiting is not None:
+            raise DomainError("kind", "a request of this kind is already waiting for a decision")
+        row = ExceptionRequestRow(
+            person_id=person_id,
+            kind=str(kind),
+            reason=draft.reason,
+            wanted_from=wanted_from,
+            wanted_to=wanted_to,
+            requested_at=now,
+            requested_by=actor,
+            status=str(RequestStatus.PENDING),
+            decision_reason="",
+        )
+        self.session.add(row)
+        self.session.flush()
+        audit(
+            self.session, actor, channel, "barring.request", f"person:{person_id}",
+            f"request:{row.id} {kind} {wanted_from.date()}–{wanted_to.date()}: {draft.reason}",
+            at=now,
+        )  # fmt: skip
+        note_change(self.session, "barring", person_id)
+        return request_of(row)
+
+    def get_request(self, request_id: int) -> ExceptionRequest:
+        return request_of(self._request_row(request_id))
+
+    def requests(
+        self, person_id: int | None = None, *, status: RequestStatus | None = None
+    ) -> list[ExceptionRequest]:
+        """Requests (of one person, in one state), newest first."""
+        query = select(ExceptionRequestRow).order_by(
+            ExceptionRequestRow.requested_at.desc(), ExceptionRequestRow.id.desc()
+        )
+        if person_id is not None:
+            query = query.where(ExceptionRequestRow.person_id == person_id)
+        if status is not None:
+            query = query.where(ExceptionRequestRow.status == str(status))
+        return [request_of(r) for r in self.session.scalars(query)]
+
+    def pending_for_units(self, unit_ids: Collection[int]) -> list[ExceptionRequest]:
+        """Pending requests of the people in these units, oldest first (first come, first
+        decided)."""
+        if not unit_ids:
+            return []
+        query = (
+            select(ExceptionRequestRow)
+            .join(PersonRow, PersonRow.id == ExceptionRequestRow.person_id)
+            .where(
+                ExceptionRequestRow.status == str(RequestStatus.PENDING),
+                PersonRow.unit_id.in_(list(unit_ids)),
+            )
+            .order_by(ExceptionRequestRow.requested_at, ExceptionRequestRow.id)
+        )
+        return [request_of(r) for r in self.session.scalars(query)]
+
+    def pending_for_chef(self, chef_id: int) -> list[ExceptionRequest]:
+        """Pending requests this verksamhetschef decides: their units' people, and the chefs
+        of the units below whose own requests go one level up. Oldest first."""
+        units = self._units()
+        unit_of_person = dict(self.session.execute(select(PersonRow.id, PersonRow.unit_id)).all())
+        return [
+            r for r in self.pending_for_units(units)
+            if deciding_chef_of(units, unit_of_person[r.person_id], r.person_id) == chef_id
+        ]  # fmt: skip
+
+    def decider_of(self, person_id: int) -> int | None:
+        """Who decides this person's requests: their unit's verksamhetschef (for a chef, the
+        one above them)."""
+        person = self.session.get(PersonRow, person_id)
+        if person is None:
+            raise NotFound(f"no person with id {person_id}")
+        return deciding_chef_of(self._units(), person.unit_id, person.id)
+
+    def decide(
+        self,
+        request_id: int,
+        *,
+        approve: bool,
+        decided_by_id: int,
+        reason: str = "",
+        valid_from: datetime | None = None,
+        valid_to: datetime | None = None,
+        actor: str,
+        channel: Channel,
+        now: datetime,
+    ) -> ExceptionRequest:
+        """Approve (creating the exception, for the wanted period unless another is given) or
+        deny (``reason`` required) a pending request. Only the unit's verksamhetschef decides:
+        DomainError("decided_by") for anyone else, DomainError("status") if already decided.
+        """
+        row = self._request_row(request_id)
+        current = request_of(row)
+        if not current.is_pending:
+            raise DomainError("status", f"the request is already {current.status.value}")
+        reason = reason.strip()
+        if approve:
+            exception = BarringException(
+                person_id=row.person_id,
+                kind=current.kind,
+                decided_by_id=decided_by_id,
+                reason=current.reason + (f" — {reason}" if reason else ""),
+                valid_from=valid_from or current.wanted_from,
+                valid_to=valid_to or current.wanted_to,
+                decided_at=now,
+            )
+            row.exception_id = self.add_exception(exception, actor=actor, channel=channel, now=now)
+            row.status = str(RequestStatus.APPROVED)
+        else:
+            validate_denial(current, decided_by_id, self.decider_of(row.person_id), reason)
+            row.status = str(RequestStatus.DENIED)
+        row.decided_by_id = decided_by_id
+        row.decided_at = now
+        row.decision_reason = reason
+        self.session.flush()
+        audit(
+            self.session, actor, channel, f"barring.request.{row.status}",
+            f"person:{row.person_id}",
+            f"request:{row.id} by person:{decided_by_id}" + (f": {reason}" if reason else ""),
+            at=now,
+        )  # fmt: skip
+        note_change(self.session, "barring", row.person_id)
+        return request_of(row)
+
+    def _request_row(self, request_id: int) -> ExceptionRequestRow:
+        row = self.session.get(ExceptionRequestRow, request_id)
+        if row is None:
+            raise NotFound(f"no exception request with id {request_id}")
+        return row
+
+    def _units(self) -> dict[int, Unit]:
+        return {r.id: unit_of(r) for r in self.session.scalars(select(UnitRow))}

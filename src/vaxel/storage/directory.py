@@ -17,7 +17,7 @@ from vaxel.domain.numbers import try_normalise
 from vaxel.domain.organisation import Unit, UnitKind
 from vaxel.domain.people import Person, validate_person
 from vaxel.domain.presence import Channel
-from vaxel.domain.telephone_hours import Closure
+from vaxel.domain.telephone_hours import Closure, TelephoneHours, effective_hours
 from vaxel.domain.text import fold
 from vaxel.storage._convert import person_of, person_values, unit_of
 from vaxel.storage.audit import audit
@@ -132,6 +132,17 @@ class DirectoryRepository:
         )
         return {uid: hours for uid, hours in rows if hours}
 
+    def effective_hours(self, unit_id: int, at: datetime | None = None) -> TelephoneHours | None:
+        """The hours that apply to the unit (its own or the nearest above it), with the closures
+        that have not ended by ``at`` (all of them without it). Unreadable hours count as none."""
+        own: dict[int, TelephoneHours] = {}
+        for uid, data in self.unit_hours().items():
+            try:
+                own[uid] = TelephoneHours.from_json(data)
+            except DomainError:
+                continue
+        return effective_hours(self.units_by_id(), own, self.closures(after=at), unit_id)
+
     # --- people ---------------------------------------------------------------------------
 
     def person(self, person_id: int) -> Person:
@@ -181,6 +192,11 @@ class DirectoryRepository:
         audit(self.session, actor, channel, "person.update", f"person:{row.id}", ", ".join(changed))
         note_change(self.session, "person", row.id)
         return person_of(row)
+
+    def set_note(self, person_id: int, note: str, *, actor: str, channel: Channel) -> Person:
+        """Set the note the operator sees with the person ("" clears it); audited."""
+        person = self.person(person_id)
+        return self.update_person(replace(person, note=note.strip()), actor=actor, channel=channel)
 
     def end_person(self, person_id: int, last_day: date, *, actor: str, channel: Channel) -> None:
         """Set a person's last working day (their numbers stop working after it)."""

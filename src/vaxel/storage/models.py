@@ -120,6 +120,8 @@ class PersonRow(Base):
     valid_to: Mapped[date | None]
     # Personal telephone hours (optional): shown to callers and operators.
     telephone_hours: Mapped[dict[str, Any] | None]
+    # The operator's "Notering" ("Arbetar deltid mån–ons"), kept by the person or an admin.
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     unit: Mapped[UnitRow] = relationship(foreign_keys=[unit_id], lazy="raise")
 
@@ -336,6 +338,33 @@ class BarringExceptionRow(Base):
     valid_from: Mapped[datetime]
     valid_to: Mapped[datetime]
     decided_at: Mapped[datetime]
+
+
+class ExceptionRequestRow(Base):
+    """An employee's request for an exception, pending until their verksamhetschef decides."""
+
+    __tablename__ = "barring_exception_requests"
+    __table_args__ = (
+        CheckConstraint("wanted_to > wanted_from", name="period"),
+        # The chef's list: pending requests, oldest first.
+        Index("ix_barring_exception_requests_status_at", "status", "requested_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text)
+    wanted_from: Mapped[datetime]
+    wanted_to: Mapped[datetime]
+    requested_at: Mapped[datetime]
+    requested_by: Mapped[str] = mapped_column(default="")
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None]
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+    exception_id: Mapped[int | None] = mapped_column(
+        ForeignKey("barring_exceptions.id", ondelete="SET NULL")
+    )
 
 
 # --- Policy register ------------------------------------------------------------------------

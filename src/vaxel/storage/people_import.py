@@ -442,6 +442,8 @@ class _Check:
             valid_to=valid_to
             if "end_date" in columns
             else (existing.valid_to if existing else None),
+            # The file has no note column: a note written on the web survives every import.
+            note=existing.note if existing else "",
         )
         if name and email:
             try:

@@ -25,7 +25,7 @@ from vaxel.web import api, pages
 from vaxel.web.callcontrol import CallControl, CallControlError
 from vaxel.web.context import Clock, WebContext
 from vaxel.web.deps import AuthError
-from vaxel.web.i18n import language_of, message
+from vaxel.web.i18n import domain_error_text, language_of, message, validation_text
 from vaxel.web.live import LiveHub
 from vaxel.web.presenters import hit_info
 from vaxel.web.search import DirectoryIndex
@@ -148,7 +148,8 @@ def _install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
-        return JSONResponse({"detail": str(exc), "field": exc.field}, status_code=422)
+        detail = domain_error_text(exc, language_of(request))
+        return JSONResponse({"detail": detail, "field": exc.field}, status_code=422)
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound) -> Response:
@@ -167,8 +168,7 @@ def _install_handlers(app: FastAPI) -> None:
         errors = exc.errors()
         first = errors[0] if errors else {}
         field = str(first.get("loc", ("", ""))[-1])
-        detail = message("error_invalid_field", language_of(request), field=field,
-                         reason=first.get("msg", ""))  # fmt: skip
+        detail = validation_text(field, first, language_of(request), request.url.path)
         return JSONResponse({"detail": detail, "field": field, "errors": _jsonable(errors)},
                             status_code=422)  # fmt: skip
 

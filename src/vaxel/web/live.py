@@ -20,9 +20,10 @@ from vaxel.storage.db import Change, ChangeFeed
 log = logging.getLogger(__name__)
 
 # The kinds pages react to; the rest (call records, registrations' churn) would only be noise.
-LIVE_KINDS = frozenset(
-    {"absence", "callback", "voicemail", "mailbox", "person", "registration", "sip_account"}
-)
+LIVE_KINDS = frozenset({
+    "absence", "callback", "voicemail", "mailbox", "person", "registration", "sip_account",
+    "barring",
+})  # fmt: skip
 # A page that stops reading loses events rather than holding memory; it reloads on "resync".
 QUEUE_LIMIT = 500
 

@@ -161,6 +161,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "telephone_hours": ("Telefontid", "Telephone hours"),
     "devices": ("Telefoner", "Devices"),
     "notes": ("Notering", "Note"),
+    "person_note": ("Notering", "Note"),
+    "absence_note": ("Hänvisningens notering", "Divert note"),
     "caller_number": ("Uppringarens nummer", "Caller's number"),
     "caller_name": ("Uppringarens namn", "Caller's name"),
     "message_note": ("Meddelande", "Message"),
@@ -482,6 +484,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{numbers} numbers, {accounts} accounts, {units} new units.",
     ),
     "js_import_failed": ("Ingenting importerades.", "Nothing was imported."),
+    "js_import_moved": (
+        "Anknytningar som bytt innehavare tog med sig {mailboxes} röstbrevlådor och {accounts} "
+        "SIP-konton (återställda: den förra innehavarens hälsning och meddelanden är borta).",
+        "Extensions that changed hands took {mailboxes} mailboxes and {accounts} SIP accounts "
+        "along (reset: the previous holder's greeting and messages are gone).",
+    ),
+    "js_import_encoding": (
+        "Obs: filen är inte UTF-8; den lästes som Windows-1252 (Excels CSV). Kontrollera att å, "
+        "ä och ö blev rätt.",
+        "Note: the file is not UTF-8; it was read as Windows-1252 (Excel's CSV). Check that å, "
+        "ä and ö came out right.",
+    ),
     "admin_users_heading": ("Inloggningar", "Log-ins"),
     "last_login": ("Senast inloggad", "Last log-in"),
     "locked_until": ("låst till", "locked until"),
@@ -495,4 +509,144 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "A new password also lifts a lock-out after failed log-ins.",
     ),
     "user_saved": ("Lösenordet är bytt.", "The password is changed."),
+    # --- exception requests and notes (self-service and chef) ------------------------------
+    "nav_me_exceptions": ("Undantag", "Exceptions"),
+    "me_exceptions_heading": ("Undantag från spärrarna", "Exceptions from call barring"),
+    "me_exceptions_intro": (
+        "Telefonen är ett arbetsverktyg: privata samtal är spärrade, och efter arbetstid går "
+        "bara interna samtal och nödsamtal. Behöver du ett undantag – privat användning eller "
+        "att vara nåbar efter arbetstid – ansöker du här. Din verksamhetschef beslutar, för en "
+        "begränsad tid.",
+        "The phone is a work tool: private calls are barred, and after working hours only "
+        "internal and emergency calls go out. If you need an exception – private use, or being "
+        "reachable after hours – ask for it here. Your manager decides, for a limited time.",
+    ),
+    "ask_for_exception": ("Ansök om undantag", "Ask for an exception"),
+    "request_goes_to": (
+        "Ansökan går till {name}, som beslutar.",
+        "The request goes to {name}, who decides.",
+    ),
+    "request_reason": ("Skäl", "Reason"),
+    "request_reason_hint": ("varför behöver du undantaget?", "why do you need the exception?"),
+    "wanted_from": ("Från och med", "From"),
+    "wanted_to": ("Till och med", "Through"),
+    "send_request": ("Skicka ansökan", "Send the request"),
+    "my_requests": ("Mina ansökningar", "My requests"),
+    "wanted_period": ("Önskad period", "Wanted period"),
+    "decision": ("Beslut", "Decision"),
+    "granted_period": ("Beviljat", "Granted"),
+    "requested_on": ("Ansökt {day}", "Requested {day}"),
+    "no_requests": (
+        "Du har inte ansökt om något undantag.",
+        "You have not asked for an exception.",
+    ),
+    "exception_requested": (
+        "Ansökan är skickad till din verksamhetschef.",
+        "The request is sent to your manager.",
+    ),
+    "requests_to_decide": ("Ansökningar som väntar på beslut", "Requests waiting for a decision"),
+    "requests_waiting": (
+        "Ansökningar om undantag som väntar på ditt beslut: {n}",
+        "Requests for exceptions waiting for your decision: {n}",
+    ),
+    "approve_request": ("Bevilja", "Approve"),
+    "deny_request": ("Avslå", "Deny"),
+    "deny_reason": ("Skäl för avslag", "Why it is denied"),
+    "decision_note": ("Kommentar till beslutet", "A note with the decision"),
+    "decided_by_their_chef": (
+        "Beslutas av personens verksamhetschef.",
+        "Decided by the person's manager.",
+    ),
+    "no_requests_to_decide": ("Inga ansökningar väntar på beslut.", "No requests are waiting."),
+    "request_approved": (
+        "Ansökan är beviljad; undantaget gäller under perioden.",
+        "The request is approved; the exception holds for the period.",
+    ),
+    "request_denied": ("Ansökan är avslagen.", "The request is denied."),
+    "my_note_heading": ("Notering till växeln", "A note for the switchboard"),
+    "my_note_intro": (
+        "Telefonisten ser noteringen när hen söker fram dig, till exempel ”Arbetar deltid "
+        "mån–ons” eller ”Nås bäst via mobil”.",
+        "The operator sees the note when they look you up, for example “Works part time "
+        "Mon–Wed” or “Best reached on the mobile”.",
+    ),
+    "person_note_hint": (
+        "visas för telefonisten, högst 500 tecken",
+        "shown to the operator, at most 500 characters",
+    ),
+    "save_note": ("Spara noteringen", "Save the note"),
+    "note_saved": ("Noteringen är sparad.", "The note is saved."),
+}
+
+# The domain and storage say what is wrong in English (the CLI and the logs read it so). The
+# Swedish UI shows the common ones in Swedish: (field, the English reason as a pattern, the
+# Swedish text with the pattern's groups). A reason not listed is shown as it is.
+DOMAIN_ERRORS_SV: list[tuple[str, str, str]] = [
+    ("until", r"a return time is required for (?P<reason>.+) \(only (?P<allowed>.+) may leave "
+     r"it out.*\)",
+     "Ange en återkomsttid för {reason} – bara {allowed} får lämna den tom; den som ringer "
+     "ska få veta när du är tillbaka."),
+    ("until", r"the return time (?P<at>.+) has already passed",
+     "Återkomsttiden {at} har redan passerat."),
+    ("until", r"the time must include a time zone", "Tiden saknar tidszon."),
+    ("*", r"cannot read (?P<text>.+) as a time; write e\.g\. .*",
+     "Kan inte läsa {text} som en tid; skriv till exempel 14:00, 1400, i morgon 08:00, "
+     "måndag 08:00 eller 2026-12-03."),
+    ("reason", r"unknown reason (?P<text>.+); use one of: (?P<valid>[^(]+) \(in English.*",
+     "Okänd orsak {text}; välj en av: {valid}."),
+    ("reason", r"say why you need the exception", "Skriv varför du behöver undantaget."),
+    ("reason", r"say why the request is denied", "Skriv varför ansökan avslås."),
+    ("reason", r"an exception needs a reason", "Ett undantag behöver ett skäl."),
+    ("wanted_to", r"the period must end after it starts",
+     "Perioden måste sluta efter att den börjar."),
+    ("valid_to", r"the exception must end after it starts",
+     "Undantaget måste sluta efter att det börjar."),
+    ("*", r"the last day is before the first", "Sista dagen är före den första."),
+    ("*", r"an exception lasts at most (?P<n>\d+) days", "Ett undantag gäller högst {n} dagar."),
+    ("kind", r"a request of this kind is already waiting for a decision",
+     "En ansökan om samma undantag väntar redan på beslut."),
+    ("status", r"the request is already approved", "Ansökan är redan beviljad."),
+    ("status", r"the request is already denied", "Ansökan är redan avslagen."),
+    ("decided_by", r"an exception is decided by the unit's verksamhetschef",
+     "Undantag beslutas av enhetens verksamhetschef."),
+    ("decided_by", r"no one decides an exception for themselves.*",
+     "Ingen beslutar om undantag för sig själv; nästa nivå beslutar."),
+    ("decided_by", r"the unit has no verksamhetschef to decide exceptions",
+     "Enheten har ingen verksamhetschef som kan besluta om undantag."),
+    ("note", r"the note is longer than (?P<n>\d+) characters",
+     "Noteringen är längre än {n} tecken."),
+]  # fmt: skip
+
+# Request validation (pydantic) in Swedish: error type → text; {limit} where there is one.
+VALIDATION_SV: dict[str, str] = {
+    "missing": "måste fyllas i",
+    "string_too_short": "måste fyllas i",
+    "string_too_long": "är för lång (högst {limit} tecken)",
+    "date_from_datetime_parsing": "är inte ett datum (ÅÅÅÅ-MM-DD)",
+    "date_parsing": "är inte ett datum (ÅÅÅÅ-MM-DD)",
+    "datetime_from_date_parsing": "är inte en tidpunkt",
+    "datetime_parsing": "är inte en tidpunkt",
+    "int_parsing": "måste vara ett heltal",
+    "enum": "är inte ett av de tillåtna värdena",
+    "bool_parsing": "måste vara ja eller nej",
+}
+
+# Form fields as the Swedish pages name them, for messages that name a field.
+FIELD_LABELS_SV: dict[str, str] = {
+    "until": "Återkomsttid",
+    "reason": "Skäl",
+    "note": "Notering",
+    "kind": "Undantag",
+    "wanted_from": "Från och med",
+    "wanted_to": "Till och med",
+    "valid_from": "Gäller från",
+    "valid_to": "Gäller till och med",
+    "name": "Namn",
+    "email": "E-post",
+    "password": "Lösenord",
+    "username": "Användarnamn",
+}
+# Where a form calls a field otherwise: the hänvisning's "reason" is an orsak, not a skäl.
+FIELD_LABELS_SV_BY_PATH: dict[str, dict[str, str]] = {
+    "/absence": {"reason": "Orsak"},
 }

@@ -173,7 +173,11 @@ def hit_info(hit: Hit, now: datetime, lang: str, *, discreet: bool = False) -> d
     }
     if person is not None:
         info["presence"] = presence(person.name, hit.absence, now, lang, discreet=discreet)
+    # Two notes, shown apart: the hänvisning's ("Platsbesök i Ekby") and the person's own
+    # standing note for the operator ("Arbetar deltid mån–ons").
     info["notes"] = info["presence"]["note"] if info["presence"] else ""
+    info["absence_note"] = info["notes"]
+    info["person_note"] = person.note if person else ""
     return info
 
 

@@ -27,10 +27,10 @@ from sqlalchemy.orm import Session
 from vaxel.domain.accounts import DeviceKind
 from vaxel.domain.errors import DomainError
 from vaxel.domain.numbers import NumberAssignment, NumberKind
-from vaxel.domain.organisation import Unit, ancestors, unit_path
+from vaxel.domain.organisation import Unit, unit_path
 from vaxel.domain.people import Person, is_active
 from vaxel.domain.presence import Absence, current_absence
-from vaxel.domain.telephone_hours import Closure, TelephoneHours
+from vaxel.domain.telephone_hours import Closure, TelephoneHours, effective_hours
 from vaxel.storage.accounts import AccountRepository
 from vaxel.storage.db import Change, Database
 from vaxel.storage.directory import DirectoryRepository
@@ -432,21 +432,8 @@ def _parse_hours(raw: dict[int, dict[str, object]]) -> dict[int, TelephoneHours]
 
 
 def _effective_hours(state: _State, unit_id: int) -> TelephoneHours | None:
-    """The unit's own hours or the nearest above it, with the closures that apply to it."""
-    if unit_id not in state.units:
-        return None
-    try:
-        chain = [u.id for u in ancestors(state.units, unit_id)]
-    except DomainError:
-        chain = [unit_id]
-    hours = next((state.unit_hours[u] for u in chain if u in state.unit_hours), None)
-    if hours is None:
-        return None
-    applying = set(chain)
-    for owner, closure in state.closures:
-        if owner is None or owner in applying:
-            hours = hours.with_closure(closure)
-    return hours
+    """The unit's hours by the domain's rule (its own or the nearest above, with closures)."""
+    return effective_hours(state.units, state.unit_hours, state.closures, unit_id)
 
 
 def _note_expiry(expires: dict[int, datetime], account_id: int, at: datetime) -> None:

@@ -6,7 +6,9 @@ writes the audit log; a broken rule comes back as 422 naming the field.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
@@ -17,7 +19,7 @@ from sqlalchemy.orm import Session
 from vaxel.domain.accounts import parse_device
 from vaxel.domain.errors import DomainError
 from vaxel.domain.numbers import NumberAssignment, NumberKind, normalise
-from vaxel.domain.people import Person, parse_keywords, parse_kind
+from vaxel.domain.people import NOTE_MAX_LENGTH, Person, parse_keywords, parse_kind
 from vaxel.domain.presence import Channel
 from vaxel.domain.telephone_hours import parse_schedule
 from vaxel.storage.accounts import AccountRepository
@@ -26,6 +28,7 @@ from vaxel.storage.numbers import NumberRepository
 from vaxel.storage.people_import import ImportFailed, import_people
 from vaxel.storage.registrations import RegistrationRepository
 from vaxel.storage.users import Role, UserRepository
+from vaxel.web.context import WebContext
 from vaxel.web.deps import Admin, Ctx, SessionDep
 from vaxel.web.templating import format_phone
 
@@ -42,6 +45,10 @@ class PersonIn(BaseModel):
     keywords: str = Field("", description='separated by ";": "bygglov; strandskydd"')
     valid_from: date | None = None
     valid_to: date | None = None
+    note: str | None = Field(
+        None, max_length=NOTE_MAX_LENGTH,
+        description='the operator\'s note ("Nås bäst via mobil"); left out: unchanged',
+    )  # fmt: skip
 
 
 class PersonRef(BaseModel):
@@ -103,6 +110,7 @@ def person_info(person: Person, paths: dict[int, str]) -> dict[str, Any]:
         "keywords": list(person.keywords),
         "valid_from": person.valid_from.isoformat() if person.valid_from else None,
         "valid_to": person.valid_to.isoformat() if person.valid_to else None,
+        "note": person.note,
     }
 
 
@@ -120,7 +128,7 @@ def number_row(n: NumberAssignment) -> dict[str, Any]:
     }
 
 
-def _person(body: PersonIn, person_id: int = 0) -> Person:
+def _person(body: PersonIn, person_id: int = 0, note: str = "") -> Person:
     return Person(
         id=person_id,
         name=body.name.strip(),
@@ -131,6 +139,7 @@ def _person(body: PersonIn, person_id: int = 0) -> Person:
         keywords=parse_keywords(body.keywords),
         valid_from=body.valid_from,
         valid_to=body.valid_to,
+        note=(body.note if body.note is not None else note).strip(),
     )
 
 
@@ -166,9 +175,9 @@ def update_person(
     person_id: int, body: PersonIn, session: SessionDep, viewer: Admin
 ) -> dict[str, Any]:
     directory = DirectoryRepository(session)
-    directory.person(person_id)
+    old = directory.person(person_id)
     person = directory.update_person(
-        _person(body, person_id), actor=viewer.username, channel=Channel.WEB
+        _person(body, person_id, old.note), actor=viewer.username, channel=Channel.WEB
     )
     return person_info(person, directory.unit_paths())
 
@@ -377,6 +386,11 @@ def import_csv(
         )
     if dry_run:
         session.rollback()
+    else:
+        # The messages of mailboxes that changed hands are gone from the database once this
+        # commits; only then are their recordings deleted (as `vaxel people import` does).
+        session.commit()
+        remove_data_files(context, result.voicemail_files_removed)
     return {
         "dry_run": dry_run,
         "rows": result.rows,
@@ -389,4 +403,19 @@ def import_csv(
         "accounts_created": result.accounts_created,
         "accounts_updated": result.accounts_updated,
         "mailboxes_created": result.mailboxes_created,
+        "mailboxes_moved": result.mailboxes_moved,
+        "accounts_moved": result.accounts_moved,
+        "voicemail_files_removed": 0 if dry_run else len(result.voicemail_files_removed),
+        "encoding": result.encoding,
     }
+
+
+def remove_data_files(context: WebContext, paths: list[str]) -> None:
+    """Delete files the database no longer refers to; only inside the data directory."""
+    root = context.config.data_dir.resolve()
+    for text in paths:
+        path = Path(text)
+        path = (path if path.is_absolute() else root / path).resolve()
+        if path.is_relative_to(root):
+            with contextlib.suppress(OSError):
+                path.unlink(missing_ok=True)

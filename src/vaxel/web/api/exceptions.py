@@ -8,16 +8,26 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
-from vaxel.domain.barring import BarringException, ExceptionKind, is_expired, is_valid
+from vaxel.domain.barring import (
+    BarringException,
+    ExceptionKind,
+    ExceptionRequest,
+    RequestStatus,
+    is_expired,
+    is_valid,
+)
 from vaxel.domain.clock import at_local, local
 from vaxel.domain.errors import DomainError
+from vaxel.domain.presence import Channel
 from vaxel.storage.barring import BarringRepository
 from vaxel.storage.directory import DirectoryRepository
-from vaxel.web.deps import AuthError, Chef, Ctx, SessionDep
+from vaxel.web.deps import AuthError, Chef, Ctx, Employee, SessionDep, Viewer
 from vaxel.web.i18n import language_of
 
 router = APIRouter(prefix="/exceptions", tags=["exceptions"])
+# Requests live under /api/exceptions/requests: asked from self-service, decided by the chef.
 
 KIND_LABELS = {
     ExceptionKind.PRIVATE_USE: ("Privat användning", "Private use"),
@@ -103,3 +113,177 @@ def decide(
     )
     names = {person.id: person.name, viewer.person.id: viewer.person.name}
     return exception_info(exception, names, now, language_of(request))
+
+
+# --- requests: the employee asks, the verksamhetschef approves or denies ------------------------
+
+REQUEST_STATUS_LABELS = {
+    RequestStatus.PENDING: ("Väntar på beslut", "Waiting for a decision"),
+    RequestStatus.APPROVED: ("Beviljad", "Approved"),
+    RequestStatus.DENIED: ("Avslagen", "Denied"),
+}
+
+
+class RequestIn(BaseModel):
+    kind: ExceptionKind
+    reason: str = Field(min_length=1, max_length=1000)
+    wanted_from: date
+    wanted_to: date = Field(description="the last day wanted (inclusive)")
+
+
+class ApproveIn(BaseModel):
+    valid_from: date | None = Field(None, description="left out: the day the employee asked for")
+    valid_to: date | None = Field(None, description="the last day (inclusive); left out: wanted")
+    reason: str = Field("", max_length=1000, description="a note with the decision (optional)")
+
+
+class DenyIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+def day_start(day: date) -> datetime:
+    return at_local(day, time(0))
+
+
+def last_day(end: datetime) -> date:
+    """The last day of a period that ends at midnight (exclusive)."""
+    return (local(end) - timedelta(seconds=1)).date()
+
+
+def request_info(
+    r: ExceptionRequest, names: dict[int, str], lang: str, *, may_decide: bool = False,
+    unit_path: str = "",
+) -> dict[str, Any]:  # fmt: skip
+    index = 1 if lang == "en" else 0
+    return {
+        "id": r.id,
+        "person_id": r.person_id,
+        "person_name": names.get(r.person_id, ""),
+        "unit_path": unit_path,
+        "kind": str(r.kind),
+        "kind_label": KIND_LABELS[r.kind][index],
+        "reason": r.reason,
+        "wanted_from": local(r.wanted_from).date().isoformat(),
+        "wanted_to": last_day(r.wanted_to).isoformat(),
+        "requested_at": r.requested_at.isoformat(),
+        "requested_on": local(r.requested_at).date().isoformat(),
+        "status": str(r.status),
+        "status_label": REQUEST_STATUS_LABELS[r.status][index],
+        "decided_by_id": r.decided_by_id,
+        "decided_by_name": names.get(r.decided_by_id or -1, ""),
+        "decided_on": local(r.decided_at).date().isoformat() if r.decided_at else None,
+        "decision_reason": r.decision_reason,
+        "exception_id": r.exception_id,
+        "may_decide": may_decide,
+    }
+
+
+def _names(session: Session) -> dict[int, str]:
+    return {p.id: p.name for p in DirectoryRepository(session).people()}
+
+
+def my_requests_info(session: Session, viewer: Viewer, lang: str) -> list[dict[str, Any]]:
+    assert viewer.person is not None
+    names = _names(session)
+    requests = BarringRepository(session).requests(viewer.person.id)
+    info = [request_info(r, names, lang) for r in requests]
+    # The period an approval granted, which may differ from the one asked for.
+    granted = BarringRepository(session).exceptions_by_id(viewer.person.id)
+    for item in info:
+        exception = granted.get(item["exception_id"] or -1)
+        if exception is not None:
+            item["granted_from"] = local(exception.valid_from).date().isoformat()
+            item["granted_to"] = last_day(exception.valid_to).isoformat()
+    return info
+
+
+@router.get("/requests/mine", tags=["self-service"])
+def list_my_requests(
+    request: Request, session: SessionDep, viewer: Employee
+) -> list[dict[str, Any]]:
+    """My requests for exceptions and what was decided, newest first."""
+    return my_requests_info(session, viewer, language_of(request))
+
+
+@router.post("/requests", status_code=201, tags=["self-service"])
+def ask_for_exception(
+    body: RequestIn, request: Request, context: Ctx, session: SessionDep, viewer: Employee
+) -> dict[str, Any]:
+    """Ask my verksamhetschef for an exception, with a reason and the days I need it."""
+    assert viewer.person is not None
+    if body.wanted_to < body.wanted_from:
+        raise DomainError("wanted_to", "the last day is before the first")
+    saved = BarringRepository(session).request(
+        viewer.person.id, body.kind, body.reason, day_start(body.wanted_from),
+        day_start(body.wanted_to + timedelta(days=1)), actor=viewer.username,
+        channel=Channel.WEB, now=context.now(),
+    )  # fmt: skip
+    return request_info(saved, {viewer.person.id: viewer.person.name}, language_of(request))
+
+
+def requests_to_decide(session: Session, viewer: Viewer, lang: str) -> list[dict[str, Any]]:
+    """Pending requests the viewer decides (a chef); an admin sees every pending one."""
+    barring = BarringRepository(session)
+    directory = DirectoryRepository(session)
+    paths = directory.unit_paths()
+    people = {p.id: p for p in directory.people()}
+    names = {pid: p.name for pid, p in people.items()}
+    mine = barring.pending_for_chef(viewer.person.id) if viewer.person is not None else []
+    shown = barring.pending_for_units(viewer.managed_units) if viewer.is_admin else mine
+    deciding = {r.id for r in mine}
+    return [
+        request_info(r, names, lang, may_decide=r.id in deciding,
+                     unit_path=paths.get(people[r.person_id].unit_id, ""))
+        for r in shown
+    ]  # fmt: skip
+
+
+@router.get("/requests")
+def list_requests_to_decide(
+    request: Request, session: SessionDep, viewer: Chef
+) -> list[dict[str, Any]]:
+    """Requests waiting for my decision, oldest first."""
+    return requests_to_decide(session, viewer, language_of(request))
+
+
+def _decidable(session: Session, viewer: Viewer, request_id: int) -> ExceptionRequest:
+    """A request the viewer may decide: 403 outside their units, for themselves, or with no
+    person behind the log-in (the rule in storage says the same; this answers before it)."""
+    barring = BarringRepository(session)
+    found = barring.get_request(request_id)
+    if viewer.person is None or barring.decider_of(found.person_id) != viewer.person.id:
+        raise AuthError(403, "error_not_your_unit")
+    return found
+
+
+@router.post("/requests/{request_id}/approve")
+def approve_request(
+    request_id: int, body: ApproveIn, request: Request, context: Ctx, session: SessionDep,
+    viewer: Chef,
+) -> dict[str, Any]:  # fmt: skip
+    """Approve: the exception holds from one day to another (by default the wanted days)."""
+    found = _decidable(session, viewer, request_id)
+    assert viewer.person is not None
+    start = day_start(body.valid_from) if body.valid_from else found.wanted_from
+    end = day_start(body.valid_to + timedelta(days=1)) if body.valid_to else found.wanted_to
+    decided = BarringRepository(session).decide(
+        request_id, approve=True, decided_by_id=viewer.person.id, reason=body.reason,
+        valid_from=start, valid_to=end, actor=viewer.username, channel=Channel.WEB,
+        now=context.now(),
+    )  # fmt: skip
+    return request_info(decided, _names(session), language_of(request))
+
+
+@router.post("/requests/{request_id}/deny")
+def deny_request(
+    request_id: int, body: DenyIn, request: Request, context: Ctx, session: SessionDep,
+    viewer: Chef,
+) -> dict[str, Any]:  # fmt: skip
+    """Deny, saying why; the employee sees the reason."""
+    _decidable(session, viewer, request_id)
+    assert viewer.person is not None
+    decided = BarringRepository(session).decide(
+        request_id, approve=False, decided_by_id=viewer.person.id, reason=body.reason,
+        actor=viewer.username, channel=Channel.WEB, now=context.now(),
+    )  # fmt: skip
+    return request_info(decided, _names(session), language_of(request))

@@ -13,14 +13,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import FileResponse
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from vaxel.domain.calls import CallOutcome, CallRecord
 from vaxel.domain.numbers import NumberAssignment
+from vaxel.domain.people import NOTE_MAX_LENGTH
 from vaxel.domain.presence import Channel
 from vaxel.domain.voicemail import GreetingState, Mailbox, VoicemailMessage
 from vaxel.storage.accounts import AccountRepository
 from vaxel.storage.audit import audit
+from vaxel.storage.directory import DirectoryRepository
 from vaxel.storage.numbers import NumberRepository
 from vaxel.storage.registrations import RegistrationRepository
 from vaxel.storage.voicemail import VoicemailRepository
@@ -227,6 +230,23 @@ def _remove_old(context: WebContext, old: str, keep: Path | None) -> None:
         path = data_file(context, old)
         if keep is None or path != keep.resolve():
             path.unlink()
+
+
+# --- my note for the operator -----------------------------------------------------------------
+
+
+class NoteIn(BaseModel):
+    note: str = Field("", max_length=NOTE_MAX_LENGTH)
+
+
+@router.put("/me/note")
+def set_my_note(body: NoteIn, session: SessionDep, viewer: Employee) -> dict[str, str]:
+    """The note the switchboard sees with my name ("Nås bäst via mobil"); empty clears it."""
+    assert viewer.person is not None
+    person = DirectoryRepository(session).set_note(
+        viewer.person.id, body.note, actor=viewer.username, channel=Channel.WEB
+    )
+    return {"note": person.note}
 
 
 # --- devices and calls ------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
+from vaxel.domain.errors import DomainError
 from vaxel.domain.presence import Absence, parse_reason
 from vaxel.domain.when import parse_when
 from vaxel.storage.directory import DirectoryRepository
@@ -62,7 +63,11 @@ def set_absence(
     if not viewer.may_set_presence_of(person):
         raise AuthError(403, "error_not_yours")
     now = context.now()
-    until = parse_when(body.until, now) if body.until.strip() else None
+    try:
+        until = parse_when(body.until, now) if body.until.strip() else None
+    except DomainError as exc:
+        # The form calls it "until"; naming that field lets the page point at it.
+        raise DomainError("until", exc.reason) from None
     absence = Absence(reason=parse_reason(body.reason), until=until, note=body.note.strip())
     saved = PresenceRepository(session).set_absence(
         person_id, absence, viewer.username, viewer.channel_for(person_id), now

@@ -95,7 +95,8 @@ def finding_info(finding: Finding, lang: str) -> dict[str, Any]:
         "unit_id": finding.unit_id,
         "unit_path": finding.unit_path,
         "subject": finding.subject,
-        "detail": finding.detail,
+        # The domain writes the detail in both languages; never a stored code.
+        "detail": finding.detail_en if lang == "en" and finding.detail_en else finding.detail,
     }
 
 

@@ -199,7 +199,7 @@ def closures(request: Request, context: Ctx, session: SessionDep, viewer: Admin)
 @router.get("/import")
 def import_page(request: Request, viewer: Admin) -> HTMLResponse:
     _ = translator(language_of(request))
-    keys = ("dry_run_done", "import_done", "import_failed")
+    keys = ("dry_run_done", "import_done", "import_failed", "import_moved", "import_encoding")
     return page(request, "admin/import.html", viewer, "admin_import_heading",
                 js_text={k: _(f"js_{k}") for k in keys})  # fmt: skip
 

@@ -14,7 +14,7 @@ from vaxel.domain.clock import local
 from vaxel.domain.errors import DomainError
 from vaxel.domain.telephone_hours import TelephoneHours
 from vaxel.storage.directory import DirectoryRepository
-from vaxel.web.api.exceptions import KIND_LABELS, list_exceptions
+from vaxel.web.api.exceptions import KIND_LABELS, list_exceptions, requests_to_decide
 from vaxel.web.api.units import FINDING_KEYS, overview
 from vaxel.web.context import WebContext
 from vaxel.web.deps import Chef, Ctx, SessionDep, Viewer
@@ -82,9 +82,11 @@ def chef_overview(
         if not any(paths.get(u, "").startswith(paths.get(o, "") + " / ") for o in managed if o != u)
     ]
     kinds = [(str(k), key) for k, key in FINDING_KEYS.items() if str(k) != "revision_due"]
+    waiting = requests_to_decide(session, viewer, language_of(request))
     return page(request, "chef/overview.html", viewer, "chef_heading", units=units,
                 counts=data["counts"], findings=data["findings"], kinds=kinds,
-                live="absence callback mailbox")  # fmt: skip
+                waiting=sum(1 for r in waiting if r["may_decide"]),
+                live="absence callback mailbox barring")  # fmt: skip
 
 
 @router.get("/exceptions")
@@ -104,6 +106,7 @@ def chef_exceptions(
         request, "chef/exceptions.html", viewer, "chef_exceptions_heading", people=people,
         kinds=[(str(k), pick(KIND_LABELS[k], lang)) for k in ExceptionKind],
         exceptions=list_exceptions(request, context, session, viewer),
+        requests=requests_to_decide(session, viewer, lang), live="barring",
         today=today.isoformat(), default_to=(today + timedelta(days=364)).isoformat(),
     )  # fmt: skip
 

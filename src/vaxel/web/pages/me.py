@@ -8,15 +8,18 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from vaxel.domain.barring import ExceptionKind
 from vaxel.domain.clock import local
 from vaxel.domain.phrases import default_greeting_en, default_greeting_sv
+from vaxel.storage.barring import BarringRepository
 from vaxel.storage.directory import DirectoryRepository
 from vaxel.storage.presence import PresenceRepository
 from vaxel.web.api import me as me_api
 from vaxel.web.api.callbacks import Scope, State, list_callbacks
+from vaxel.web.api.exceptions import KIND_LABELS, my_requests_info
 from vaxel.web.deps import Ctx, Employee, SessionDep
 from vaxel.web.i18n import language_of
-from vaxel.web.presenters import presence, reason_choices
+from vaxel.web.presenters import pick, presence, reason_choices
 from vaxel.web.templating import render
 
 router = APIRouter(prefix="/me", include_in_schema=False)
@@ -28,6 +31,7 @@ SUBNAV = [
     ("/me/greeting", "nav_me_greeting"),
     ("/me/devices", "nav_me_devices"),
     ("/me/calls", "nav_me_calls"),
+    ("/me/exceptions", "nav_me_exceptions"),
 ]
 WEEKDAYS_SV = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")
 WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -72,7 +76,7 @@ def my_presence(
         request, "me/presence.html", viewer, "me_presence_heading", person=viewer.person,
         live="absence",
         presence=presence(viewer.person.name, absence, now, lang), reasons=reason_choices(lang),
-        quick_returns=quick_returns(now, lang),
+        quick_returns=quick_returns(now, lang), my_note=viewer.person.note,
     )  # fmt: skip
 
 
@@ -125,3 +129,21 @@ def my_devices(
 def my_calls(request: Request, context: Ctx, session: SessionDep, viewer: Employee) -> HTMLResponse:
     calls = me_api.my_calls(request, context, session, viewer, 200)
     return page(request, "me/calls.html", viewer, "me_calls_heading", calls=calls)
+
+
+@router.get("/exceptions")
+def my_exceptions(
+    request: Request, context: Ctx, session: SessionDep, viewer: Employee
+) -> HTMLResponse:
+    assert viewer.person is not None
+    lang = language_of(request)
+    decider = BarringRepository(session).decider_of(viewer.person.id)
+    decider_name = DirectoryRepository(session).person(decider).name if decider else ""
+    today = local(context.now()).date()
+    return page(
+        request, "me/exceptions.html", viewer, "me_exceptions_heading",
+        kinds=[(str(k), pick(KIND_LABELS[k], lang)) for k in ExceptionKind],
+        requests=my_requests_info(session, viewer, lang), decider=decider_name,
+        today=today.isoformat(), default_to=(today + timedelta(days=30)).isoformat(),
+        live="barring",
+    )  # fmt: skip

@@ -9,9 +9,17 @@
   const summary = document.getElementById("import-summary");
   const table = document.getElementById("import-errors");
 
-  function show(message, errors) {
+  function show(message, errors, notes) {
     result.hidden = false;
     summary.textContent = message;
+    // Further lines: mailboxes and accounts taken over, how the file was read.
+    for (const old of result.querySelectorAll(".import-note")) old.remove();
+    for (const note of notes || []) {
+      const line = document.createElement("p");
+      line.className = "import-note";
+      line.textContent = note;
+      summary.after(line);
+    }
     const rows = (errors || []).map((e) => {
       const tr = document.createElement("tr");
       for (const value of [e.line, e.column, e.reason]) {
@@ -32,7 +40,13 @@
     show(template
       .replace("{rows}", r.rows).replace("{created}", r.created).replace("{updated}", r.updated)
       .replace("{unchanged}", r.unchanged).replace("{numbers}", r.numbers_assigned)
-      .replace("{accounts}", r.accounts_created).replace("{units}", r.units_created.length), []);
+      .replace("{accounts}", r.accounts_created).replace("{units}", r.units_created.length), [],
+      [
+        r.encoding === "windows-1252" ? text.import_encoding : "",
+        (r.mailboxes_moved || r.accounts_moved)
+          ? text.import_moved.replace("{mailboxes}", r.mailboxes_moved)
+            .replace("{accounts}", r.accounts_moved) : "",
+      ].filter(Boolean));
   });
   form.addEventListener("vaxel:error", (event) => {
     const error = event.detail;

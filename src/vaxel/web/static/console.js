@@ -86,8 +86,18 @@
     $("[data-devices]", item).textContent = hit.devices.length
       ? hit.devices.map((d) => `${d.label}: ${d.registered ? text.registered : text.not_registered}`).join(", ")
       : text.none;
+    $("[data-person-note]", item).textContent = hit.person_note || "–";
+    if (hit.kind === "function") {  // a function number has no person to note anything about
+      $("[data-person-note]", item).remove();
+      $("[data-person-note-label]", item).remove();
+    }
+    // The hänvisning's note only while someone is diverted and wrote one.
     const notes = hit.notes || "";
-    $("[data-notes]", item).textContent = notes || "–";
+    $("[data-notes]", item).textContent = notes;
+    if (!notes) {
+      $("[data-notes]", item).remove();
+      $("[data-notes-label]", item).remove();
+    }
     const presence = $("[data-presence]", item);
     if (hit.presence) {
       const badge = document.createElement("span");
