@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import pstats
 import re
 import time
+from collections import Counter
 from datetime import datetime
 
 from vaxel.domain.accounts import digest_ha1
@@ -29,6 +31,7 @@ from vaxel.switch.authn import Authenticator
 from vaxel.switch.b2bua import B2bua
 from vaxel.switch.directory import Account, DirectoryCache, build_snapshot
 from vaxel.switch.registrar import Binding, Registrar
+from vaxel.switch.server import collect_young, tune_gc
 from vaxel.switch.tu import SwitchTU
 from vaxel.switch.writebehind import WriteBehind
 
@@ -229,6 +232,9 @@ def main() -> None:
     parser.add_argument("--register", type=int, default=0, help="REGISTERs instead of calls")
     parser.add_argument("--rate", type=float, default=400.0, help="simulated calls per second")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument(
+        "--cycles", action="store_true", help="then count what only a full collection frees"
+    )
     args = parser.parse_args()
     endpoint, tu = build()
     step = one_register if args.register else one_call
@@ -236,8 +242,12 @@ def main() -> None:
     what = "REGISTERs" if args.register else "calls"
     for n in range(200):  # warm up
         step(endpoint, tu, -n - 1, 0.0)
+    tune_gc()
+    gc.disable()  # as in the server, whose pacer runs collect_young() once a second
     profiler = cProfile.Profile() if args.profile else None
     started = time.perf_counter()
+    cpu_started = time.process_time()  # CPU time: fairer than wall time on a shared machine
+    gc_time = 0.0
     if profiler:
         profiler.enable()
     for n in range(count):
@@ -245,16 +255,38 @@ def main() -> None:
         step(endpoint, tu, n, now)
         if n % 8 == 0:
             tick(endpoint, tu, now)
+        if n % int(args.rate) == 0:
+            collecting = time.perf_counter()
+            collect_young()
+            gc_time += time.perf_counter() - collecting
     if profiler:
         profiler.disable()
     elapsed = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
     print(
-        f"{count} {what} in {elapsed:.2f} s: {1e6 * elapsed / count:.0f} µs each "
-        f"(the scripted peers included), {count / elapsed:.0f}/s on one core; "
-        f"{len(endpoint.transactions)} live transactions"
+        f"{count} {what} in {elapsed:.2f} s ({cpu:.2f} s CPU): {1e6 * cpu / count:.0f} µs CPU "
+        f"each (the scripted peers included), {count / cpu:.0f}/s on one core; "
+        f"{len(endpoint.transactions)} live transactions; {1000 * gc_time:.0f} ms collecting"
     )
     if profiler:
         pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+    if args.cycles:
+        count_cycles(endpoint, tu, count / args.rate, count)
+
+
+def count_cycles(endpoint: Endpoint, tu: SwitchTU, now: float, count: int) -> None:
+    """Let every timer fire, then report the garbage only a full collection finds: reference
+    cycles, which the server's collector (switch/server.py tune_gc) frees only seldom."""
+    for _ in range(300):
+        now += 0.5
+        tick(endpoint, tu, now)
+    gc.unfreeze()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    found = gc.collect()
+    kinds = Counter(type(item).__name__ for item in gc.garbage).most_common(8)
+    gc.set_debug(0)
+    gc.garbage.clear()
+    print(f"garbage in reference cycles: {found} objects, {found / count:.1f} per step {kinds}")
 
 
 if __name__ == "__main__":

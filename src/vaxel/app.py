@@ -1,18 +1,59 @@
-"""Composition root: builds storage, the SIP switch and the web app, and runs them in one loop."""
+"""Composition root: builds storage, the SIP switch with its apps and the web app, and runs them
+in one event loop.
+
+The call apps are put together as their author intended (switch/apps/, flows/):
+
+    CallbackFlows(db, plan, within_hours)                  missed calls → callbacks
+    VoicemailApp(db, settings, pins, listener=VoicemailFlows(callback_flows), mwi)
+    SwitchboardQueue("vaxeln", callbacks=callback_flows)
+    PlanExecutor(voicemail, queues, observers=[callback_flows])
+    FeatureApp(db, voicemail, queue)
+
+and handed to the switch (`switch.signalling.SwitchCalls`), whose B2BUA starts one of them on
+every call; the web gets the operator console's calls (`switch.callcontrol.ConsoleCalls`)
+through `WebCallControl`.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
 
 from vaxel import __version__
-from vaxel.config import Config
+from vaxel.config import Config, ConfigError
+from vaxel.domain.clock import TZ
+from vaxel.domain.numbers import NumberPlan
+from vaxel.flows.callbacks import CallbackFlows
+from vaxel.flows.voicemail import FilePinStore, VoicemailFlows
+from vaxel.media.session import PortRange
+from vaxel.media.speech import Speech
 from vaxel.storage import Database
+from vaxel.switch.apps import (
+    FeatureApp,
+    MessageWaiting,
+    PlanExecutor,
+    QueuedCallView,
+    SwitchboardQueue,
+    VoicemailApp,
+    VoicemailSettings,
+)
+from vaxel.switch.callcontrol import CallRefused, ConsoleCalls
+from vaxel.switch.media_leg import MediaSettings
+from vaxel.switch.routing import RoutingSettings
+from vaxel.switch.server import SipServer, SwitchSettings, tune_gc
+from vaxel.switch.signalling import CallApps, CallSettings, SwitchCalls
+from vaxel.switch.targets import TargetDirectory
+from vaxel.web.callcontrol import CallControlError, Operator, QueuedCall
 
 log = logging.getLogger(__name__)
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+SPEECH_CACHE = "speech-cache"  # under the data directory: rendered prompts, reused
+PROMPTS = "prompts"  # under the data directory: recorded prompts that replace spoken ones
 
 
 def open_database(config: Config) -> Database:
@@ -21,6 +62,165 @@ def open_database(config: Config) -> Database:
     db = Database(config.db_url)
     db.upgrade()
     return db
+
+
+def wallclock() -> datetime:
+    return datetime.now(TZ)
+
+
+def speech_for(config: Config) -> Speech:
+    """Swedish speech, cached under the data directory (tests render with the same one)."""
+    return Speech(config.data_dir / SPEECH_CACHE, config.data_dir / PROMPTS)
+
+
+def call_settings_from_env(env: Mapping[str, str] | None = None) -> CallSettings:
+    """The switch's call settings; VAXEL_RTP_PORTS ("20000-30000"), VAXEL_MEDIA_ADDRESS (the
+    address written in SDP, for a switch behind NAT) and VAXEL_RING_TIMEOUT (seconds a
+    person's phones ring before the caller is told and offered voicemail) override the
+    defaults."""
+    env = os.environ if env is None else env
+    routing = RoutingSettings()
+    ring = env.get("VAXEL_RING_TIMEOUT", "").strip()
+    if ring:
+        try:
+            seconds = float(ring)
+        except ValueError:
+            seconds = 0.0
+        if not 1.0 <= seconds <= 300.0:
+            raise ConfigError(f"VAXEL_RING_TIMEOUT: expected 1 to 300 seconds, got {ring!r}")
+        routing = replace(routing, ring_timeout_s=seconds)
+    media = MediaSettings()
+    ports = env.get("VAXEL_RTP_PORTS", "").strip()
+    if ports:
+        first, _, last = ports.partition("-")
+        try:
+            media = replace(media, ports=PortRange(int(first), int(last)))
+        except ValueError as error:
+            raise ConfigError(f"VAXEL_RTP_PORTS: expected e.g. 20000-30000 ({error})") from None
+    address = env.get("VAXEL_MEDIA_ADDRESS", "").strip()
+    if address:
+        media = replace(media, advertise=address)
+    return CallSettings(routing=routing, media=media)
+
+
+@dataclass(eq=False)
+class Switchboard:
+    """The call apps on one SIP server: what `run` starts and stops, and hands to the web."""
+
+    calls: SwitchCalls
+    console: ConsoleCalls
+    targets: TargetDirectory
+    mwi: MessageWaiting
+    queue: SwitchboardQueue
+    callbacks: CallbackFlows
+    _unwatch: Callable[[], None] | None = None
+
+    async def start(self) -> None:
+        """Load the routing directory (before the first call), follow mailbox changes."""
+        await self.targets.start()
+        self._unwatch = self.mwi.watch(asyncio.get_running_loop())
+
+    async def stop(self) -> None:
+        if self._unwatch is not None:
+            self._unwatch()
+        await self.calls.stop()
+        await self.targets.stop()
+
+
+def build_switchboard(
+    config: Config, db: Database, sip_server: SipServer, settings: CallSettings | None = None
+) -> Switchboard:
+    """The call apps of `sip_server`, wired to its B2BUA."""
+    settings = settings or CallSettings()
+    plan = NumberPlan(config.did_prefix, config.extension_digits)
+    callback_flows = CallbackFlows(db, plan=plan, within_hours=config.callback_within_hours)
+    mwi = MessageWaiting(db, None)
+    voicemail = VoicemailApp(
+        db,
+        VoicemailSettings(config.voicemail_dir),
+        pins=FilePinStore(config.voicemail_dir / "pins.json"),
+        listener=VoicemailFlows(callback_flows),
+        mwi=mwi,
+    )
+    name = settings.switchboard_queue
+    queue = SwitchboardQueue(name, clock=wallclock, callbacks=callback_flows)
+    executor = PlanExecutor(voicemail=voicemail, queues={name: queue}, observers=[callback_flows])
+    apps = CallApps(
+        executor,
+        speech_for(config),
+        features=FeatureApp(db, voicemail=voicemail, queue=queue),
+        queues={name: queue},
+        connected=callback_flows.connected,
+    )
+    targets = TargetDirectory(db, config.realm, plan, settings.targets)
+    calls = SwitchCalls(
+        apps,
+        sip_server.directory,
+        sip_server.registrar,
+        targets,
+        wallclock=wallclock,
+        settings=settings,
+    )
+    calls.attach(sip_server.b2bua, sip_server.transport.flush)
+    return Switchboard(calls, ConsoleCalls(calls), targets, mwi, queue, callback_flows)
+
+
+class WebCallControl:
+    """The web's CallControl on the switch's ConsoleCalls (the switch may not import web)."""
+
+    def __init__(self, console: ConsoleCalls) -> None:
+        self.console = console
+
+    def queue(self) -> list[QueuedCall]:
+        return [_queued(view) for view in self.console.queue()]
+
+    async def answer_next(self, operator: Operator) -> QueuedCall | None:
+        with _refusals():
+            view = await self.console.answer_next(operator.person_id, operator.name)
+        return None if view is None else _queued(view)
+
+    async def pick(self, call_id: str, operator: Operator) -> QueuedCall:
+        with _refusals():
+            return _queued(await self.console.pick(call_id, operator.person_id, operator.name))
+
+    async def transfer_blind(self, call_id: str, target: str, operator: Operator) -> None:
+        with _refusals():
+            await self.console.transfer_blind(call_id, target, operator.person_id)
+
+    async def transfer_consult(self, call_id: str, target: str, operator: Operator) -> None:
+        with _refusals():
+            await self.console.transfer_consult(call_id, target, operator.person_id)
+
+    async def complete_transfer(self, call_id: str, operator: Operator) -> None:
+        with _refusals():
+            await self.console.complete_transfer(call_id, operator.person_id)
+
+    async def cancel_transfer(self, call_id: str, operator: Operator) -> None:
+        with _refusals():
+            await self.console.cancel_transfer(call_id, operator.person_id)
+
+    async def click_to_call(self, person_id: int, number: str) -> None:
+        with _refusals():
+            await self.console.click_to_call(person_id, number)
+
+
+def _queued(view: QueuedCallView) -> QueuedCall:
+    return QueuedCall(
+        call_id=view.call_id,
+        caller_number=view.caller_number,
+        waiting_since=view.waiting_since,
+        position=view.position,
+        caller_name=view.caller_name,
+        dialled=view.dialled,
+    )
+
+
+@contextlib.contextmanager
+def _refusals() -> Iterator[None]:
+    try:
+        yield None
+    except CallRefused as refused:
+        raise CallControlError(refused.message, refused.status) from None
 
 
 def serve(config: Config, demo_logins: Sequence[tuple[str, str, str]] = ()) -> None:
@@ -36,17 +236,28 @@ def serve(config: Config, demo_logins: Sequence[tuple[str, str, str]] = ()) -> N
         asyncio.run(run(config, demo_logins))
 
 
-async def run(config: Config, demo_logins: Sequence[tuple[str, str, str]] = ()) -> None:
+async def run(
+    config: Config,
+    demo_logins: Sequence[tuple[str, str, str]] = (),
+    *,
+    call_settings: CallSettings | None = None,
+    switch_settings: SwitchSettings | None = None,
+) -> None:
     """Start everything on the running loop; return when the web server stops."""
     import uvicorn
 
-    from vaxel.switch.server import SipServer, tune_gc
     from vaxel.web import create_app
 
     db = open_database(config)
-    sip_server = SipServer(config, db)
+    sip_server = SipServer(config, db, switch_settings)
+    switchboard = build_switchboard(
+        config, db, sip_server, call_settings or call_settings_from_env()
+    )
+    await switchboard.start()
     await sip_server.start()
-    web = create_app(db, config, demo_logins=demo_logins)
+    web = create_app(
+        db, config, call_control=WebCallControl(switchboard.console), demo_logins=demo_logins
+    )
     server = uvicorn.Server(
         uvicorn.Config(
             web,
@@ -62,4 +273,5 @@ async def run(config: Config, demo_logins: Sequence[tuple[str, str, str]] = ()) 
         await server.serve()
     finally:
         await sip_server.stop()
+        await switchboard.stop()
         db.dispose()

@@ -18,6 +18,7 @@ import struct
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from vaxel.sip.errors import RemoteProtocolError
 from vaxel.sip.headers import quote_string, unquote_string
@@ -37,15 +38,27 @@ __all__ = [
 # Digest algorithm name -> hashlib name. The "-sess" variants are not offered.
 ALGORITHMS: dict[str, str] = {"MD5": "md5", "SHA-256": "sha256"}
 
+_AUTH_NAME = r"[A-Za-z0-9_\-]+"
+_AUTH_VALUE = r'"(?:[^"\\]|\\.)*"|[^ \t,"]+'
 _AUTH_PARAM = re.compile(
-    r'[ \t]*([A-Za-z0-9_\-]+)[ \t]*=[ \t]*("(?:[^"\\]|\\.)*"|[^ \t,"]+)[ \t]*(?:,|\Z)', re.DOTALL
+    rf"[ \t]*({_AUTH_NAME})[ \t]*=[ \t]*({_AUTH_VALUE})[ \t]*(?:,|\Z)", re.DOTALL
+)
+# The whole list, param after param to the end. A param can match only one way where it
+# starts, so when this matches, findall() with _AUTH_PARAM finds exactly those params.
+_AUTH_PARAMS = re.compile(
+    rf"(?:[ \t]*{_AUTH_NAME}[ \t]*=[ \t]*(?:{_AUTH_VALUE})[ \t]*(?:,|\Z))*", re.DOTALL
 )
 _NC = re.compile(r"[0-9a-fA-F]{8}")
 _FUTURE_SKEW = 5.0  # seconds a nonce may seem to come from the future (clock jitter)
 
 
+# hashlib's named constructors skip hashlib.new()'s look-up by name on every call.
+_HASHES: dict[str, Callable[[bytes], Any]] = {"MD5": hashlib.md5, "SHA-256": hashlib.sha256}
+
+
 def _hash(algorithm: str, text: str) -> str:
-    return hashlib.new(ALGORITHMS[algorithm], text.encode("utf-8", "surrogateescape")).hexdigest()
+    digest: str = _HASHES[algorithm](text.encode("utf-8", "surrogateescape")).hexdigest()
+    return digest
 
 
 def compute_ha1(username: str, realm: str, password: str, algorithm: str = "MD5") -> str:
@@ -88,16 +101,16 @@ def parse_digest_params(value: str) -> dict[str, str]:
         raise RemoteProtocolError(
             "Unsupported authorization scheme", status_hint=401, detail=scheme[:40]
         )
-    params: dict[str, str] = {}
-    pos = 0
     rest = rest.strip(" \t")
-    while pos < len(rest):
-        m = _AUTH_PARAM.match(rest, pos)
-        if m is None or m.end() == pos:
-            raise RemoteProtocolError("Bad Authorization header", detail=repr(rest[pos:][:80]))
-        params[m.group(1).lower()] = unquote_string(m.group(2))
-        pos = m.end()
-    return params
+    if _AUTH_PARAMS.fullmatch(rest) is None:
+        pos = 0  # find where it goes wrong, for the message
+        while (m := _AUTH_PARAM.match(rest, pos)) is not None and m.end() > pos:
+            pos = m.end()
+        raise RemoteProtocolError("Bad Authorization header", detail=repr(rest[pos:][:80]))
+    return {
+        name.lower(): unquote_string(value) if value[:1] == '"' else value
+        for name, value in _AUTH_PARAM.findall(rest)
+    }
 
 
 def parse_credentials(value: str) -> Credentials:
@@ -206,6 +219,7 @@ class DigestChallenger:
         random_bytes: Callable[[int], bytes] = secrets.token_bytes,
     ) -> None:
         self.realm = realm
+        self._realm_bytes = realm.encode("utf-8")
         self.nonce_ttl = nonce_ttl
         self._secret = secret
         self._random = random_bytes
@@ -217,8 +231,8 @@ class DigestChallenger:
     # -- nonces --------------------------------------------------------------------------------
 
     def _mac(self, stamp: bytes) -> bytes:
-        message = stamp + self.realm.encode("utf-8")
-        return hmac.new(self._secret, message, hashlib.sha256).digest()[:16]
+        # hmac.digest() is the one-shot C path: no HMAC object per nonce.
+        return hmac.digest(self._secret, stamp + self._realm_bytes, "sha256")[:16]
 
     def new_nonce(self, now: float) -> str:
         stamp = struct.pack(">d", now) + self._random(8)

@@ -221,7 +221,6 @@ class Dialog:
                   {"branch": branch or new_branch(), **self.via.params})
         uri, routes = self.request_uri_and_routes()
         fields = [
-            ("Via", str(via)),
             ("Max-Forwards", "70"),
             ("From", str(self.local)),
             ("To", str(self.remote)),
@@ -229,7 +228,9 @@ class Dialog:
             ("CSeq", f"{seq} {cseq_method or method}"),
         ]
         fields += [("Route", route) for route in routes]
-        return Request.create(method, uri, fields + extra, body)
+        request = Request.create(method, uri, fields + extra, body)
+        request.push_via(via)  # on top, and kept parsed for the client transaction's key
+        return request
 
     def request_uri_and_routes(self) -> tuple[SipUri | AbsoluteUri, list[str]]:
         """§12.2.1.1: the Request-URI and Route values, for a loose or a strict first hop."""

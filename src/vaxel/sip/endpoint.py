@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from vaxel.sip.errors import RemoteProtocolError
+from vaxel.sip.headers import Via
 from vaxel.sip.message import (
     Request,
     Response,
@@ -173,6 +174,13 @@ EndpointEvent = (
 )
 
 
+def _take_initial(tx: Transaction) -> list[Action]:
+    """A new transaction's first actions, once: the transaction need not keep them alive."""
+    actions = tx.initial_actions
+    tx.initial_actions = []
+    return actions
+
+
 class Endpoint:
     """One SIP endpoint: parse, check, match, and keep the transactions.
 
@@ -222,8 +230,13 @@ class Endpoint:
 
     def new_via(self, peer: Peer) -> str:
         """A top Via for a request we originate to `peer`, with a fresh branch and rport."""
-        sent_by = self.local_uri_host(peer)
-        return f"SIP/2.0/{peer.transport.upper()} {sent_by};branch={new_branch()};rport"
+        return str(self._new_via(peer))
+
+    def _new_via(self, peer: Peer) -> Via:
+        host, port = self.local_address(peer)
+        if ":" in host:
+            host = f"[{host}]"
+        return Via(peer.transport.upper(), host, port, {"branch": new_branch(), "rport": None})
 
     # -- input -----------------------------------------------------------------------------
 
@@ -232,7 +245,7 @@ class Endpoint:
         self._trying_now = now
         stats = self.stats
         stats["received"] += 1
-        if not data.strip(b"\r\n"):
+        if data[:1] in (b"\r", b"\n", b"") and not data.strip(b"\r\n"):
             stats["keepalive"] += 1
             return []  # RFC 5626 keep-alive (CRLF); nothing to answer over UDP
         try:
@@ -310,7 +323,7 @@ class Endpoint:
         table.add(server)
         if method == "CANCEL":
             return self._cancel(server, request, peer, now)
-        return self._run(server, server.initial_actions)
+        return self._run(server, _take_initial(server))
 
     def _receive_ack(self, ack: Request, peer: Peer, now: float) -> list[EndpointEvent]:
         table = self.transactions
@@ -328,7 +341,7 @@ class Endpoint:
     def _cancel(
         self, server: ServerTransaction, cancel: Request, peer: Peer, now: float
     ) -> list[EndpointEvent]:
-        self._run(server, server.initial_actions)  # Deliver(CANCEL): handled here, not by the TU
+        self._run(server, _take_initial(server))  # Deliver(CANCEL): handled here, not by the TU
         invite = self.transactions.find_invite_for_cancel(cancel)
         if invite is None:
             self.send_response(server, cancel.response(481), now)
@@ -377,7 +390,7 @@ class Endpoint:
         """Send a request we originate; adds our Via if it has none. None for ACK (no
         transaction: §17.1.1.3 ACKs to a 2xx are sent by the TU itself, end to end)."""
         if "Via" not in request.headers:
-            request.headers.prepend("Via", self.new_via(peer))
+            request.push_via(self._new_via(peer))
         if request.method == "ACK":
             self._send_stateless(request, peer)
             return None
@@ -388,7 +401,7 @@ class Endpoint:
             tx = ClientNonInviteTransaction(request, now, peer.reliable, self.timers)
         tx.peer = peer
         self.transactions.add(tx)
-        self._run(tx, tx.initial_actions)
+        self._run(tx, _take_initial(tx))
         return tx
 
     def cancel(self, invite: ClientInviteTransaction, now: float) -> ClientTransaction | None:

@@ -19,6 +19,7 @@ __all__ = [
     "Via",
     "canonical_name",
     "header_key",
+    "header_line",
     "is_token",
     "parse_media_type",
     "parse_params",
@@ -70,6 +71,14 @@ LIST_HEADERS = frozenset(
 KNOWN_NAMES: dict[str, tuple[str, str]] = {n.lower(): (n, n.lower()) for n in _CANONICAL}
 KNOWN_NAMES.update({short: (name, name.lower()) for short, name in COMPACT_FORMS.items()})
 _NAMES = KNOWN_NAMES
+# The same for the spellings seen most (canonical, lower, upper, compact in either case), so
+# the parser and the look-ups skip lower() for them; anything else goes through KNOWN_NAMES.
+EXACT_NAMES: dict[str, tuple[str, str]] = {}
+for _lower, _known in KNOWN_NAMES.items():
+    for _spelling in (_lower, _lower.upper(), _known[0]):
+        EXACT_NAMES[_spelling] = _known
+# header name as the code spells it ("Via", "call-id", "v") -> lookup key
+_KEYS: dict[str, str] = {spelling: known[1] for spelling, known in EXACT_NAMES.items()}
 
 _TOKEN_CHARS = r"A-Za-z0-9\-.!%*_+`'~"
 _TOKEN = rf"[{_TOKEN_CHARS}]+"
@@ -96,6 +105,25 @@ _CSEQ_RE = re.compile(rf"[ \t]*([0-9]{{1,10}})[ \t]+({_TOKEN})[ \t]*")
 
 MAX_DELTA_SECONDS = 2**32 - 1
 
+# Parsed Via and name-addr values by their text. The same text comes back within a
+# transaction and a dialog (a response carries its request's Via; From and To repeat in every
+# request and response of a dialog). Via and NameAddr are mutable, so what is kept are their
+# parts, and every parse returns a new object with a copy of the params. The params are kept
+# as a dict of strings, which the garbage collector never tracks. Bounded like uri.parse_uri's.
+_MEMO_MAX = 4096
+_MEMO_MAX_TEXT = 512
+_VIA_PARSED: dict[str, tuple[str, str, int | None, dict[str, str | None]]] = {}
+_NAME_ADDR_PARSED: dict[str, tuple[str | None, SipUri | AbsoluteUri, dict[str, str | None]]] = {}
+_CSEQ_PARSED: dict[str, CSeq] = {}
+
+
+def _remember(memo: dict[str, Any], text: str, parts: Any) -> None:
+    if len(text) <= _MEMO_MAX_TEXT:
+        if len(memo) >= _MEMO_MAX:
+            memo.clear()  # crude, but atomic (a worker thread may parse too) and rare
+        memo[text] = parts
+
+
 T = TypeVar("T")
 
 
@@ -107,6 +135,9 @@ def canonical_name(name: str) -> str:
 
 def header_key(name: str) -> str:
     """The case-insensitive lookup key of a header name, with compact forms resolved."""
+    key = _KEYS.get(name)
+    if key is not None:
+        return key
     lname = name.lower()
     known = _NAMES.get(lname)
     return known[1] if known else lname
@@ -114,6 +145,9 @@ def header_key(name: str) -> str:
 
 def name_and_key(name: str) -> tuple[str, str]:
     """canonical_name() and header_key() in one lookup, for the parser's inner loop."""
+    known = EXACT_NAMES.get(name)
+    if known is not None:
+        return known
     lname = name.lower()
     return _NAMES.get(lname) or (name, lname)
 
@@ -175,7 +209,15 @@ def parse_params(text: str) -> dict[str, str | None]:
         return {}
     if _PARAMS_RE.fullmatch(text) is None:
         raise RemoteProtocolError("Bad header parameters", detail=repr(text[:200]))
-    return {name.lower(): value or None for name, value in _PARAM_RE.findall(text)}
+    if '"' in text:  # a quoted value may hold ";" or "=": let the regex find the pieces
+        return {name.lower(): value or None for name, value in _PARAM_RE.findall(text)}
+    # Checked whole above and without quotes, the text splits on ";" and "=" exactly as the
+    # regex would; str methods do it several times faster.
+    params: dict[str, str | None] = {}
+    for item in text.split(";")[1:]:
+        name, eq, value = item.partition("=")
+        params[name.strip(" \t").lower()] = value.strip(" \t") if eq else None
+    return params
 
 
 def format_params(params: dict[str, str | None]) -> str:
@@ -212,6 +254,9 @@ class Via:
 
     @classmethod
     def parse(cls, value: str) -> Via:
+        known = _VIA_PARSED.get(value)
+        if known is not None:
+            return cls(known[0], known[1], known[2], dict(known[3]))
         m = _VIA_RE.fullmatch(value)
         if m is None:
             raise RemoteProtocolError("Bad Via header", detail=repr(value[:200]))
@@ -225,7 +270,9 @@ class Via:
             params = parse_params(rest)
         except RemoteProtocolError as exc:
             raise RemoteProtocolError("Bad Via header", detail=exc.detail) from None
-        return cls(transport.upper(), host, port_number, params)
+        transport = transport.upper()
+        _remember(_VIA_PARSED, value, (transport, host, port_number, dict(params)))
+        return cls(transport, host, port_number, params)
 
     def __str__(self) -> str:
         port = "" if self.port is None else f":{self.port}"
@@ -271,6 +318,9 @@ class NameAddr:
 
     @classmethod
     def parse(cls, value: str) -> NameAddr:
+        known = _NAME_ADDR_PARSED.get(value)
+        if known is not None:
+            return cls(known[0], known[1], dict(known[2]))
         text = value.strip(" \t")
         display: str | None = None
         if text.startswith('"'):
@@ -305,6 +355,7 @@ class NameAddr:
             params = parse_params(rest)
         except RemoteProtocolError as exc:
             raise RemoteProtocolError("Bad name-addr", detail=str(exc)) from None
+        _remember(_NAME_ADDR_PARSED, value, (display, uri, dict(params)))
         return cls(display, uri, params)
 
     def __str__(self) -> str:
@@ -343,13 +394,18 @@ class CSeq:
 
     @classmethod
     def parse(cls, value: str) -> CSeq:
+        known = _CSEQ_PARSED.get(value)
+        if known is not None and type(known) is cls:
+            return known  # immutable: one object serves every message with this CSeq
         m = _CSEQ_RE.fullmatch(value)
         if m is None:
             raise RemoteProtocolError("Bad CSeq header", detail=repr(value[:200]))
         number = int(m.group(1))
         if number >= 2**31:
             raise RemoteProtocolError("Bad CSeq header", detail=f"sequence number {number} too big")
-        return cls(number, m.group(2))
+        cseq = cls(number, m.group(2))
+        _remember(_CSEQ_PARSED, value, cseq)
+        return cseq
 
     def __str__(self) -> str:
         return f"{self.seq} {self.method}"
@@ -363,99 +419,150 @@ class Headers:
     Typed views of the values (see SipMessage) are cached here and dropped on any change.
     """
 
-    __slots__ = ("_cache", "_items")
+    __slots__ = ("_cache", "_keys", "_names", "_values")
+
+    # The lines are three tuples of strings (names, lookup keys, values), not a tuple per
+    # line: a look-up is tuple.index() in C, and the garbage collector has three objects to
+    # look at once per message instead of one per line, then never again (a tuple of strings
+    # is not tracked after its first collection). Changes build new tuples; messages change
+    # seldom, and little.
 
     def __init__(self, items: Iterable[tuple[str, str]] = ()) -> None:
-        self._items: list[tuple[str, str, str]] = []
+        lines = [header_line(name, value) for name, value in items]
+        self._names: tuple[str, ...] = tuple(line[0] for line in lines)
+        self._keys: tuple[str, ...] = tuple(line[1] for line in lines)
+        self._values: tuple[str, ...] = tuple(line[2] for line in lines)
         self._cache: dict[str, Any] = {}
-        for name, value in items:
-            self.add(name, value)
 
     @classmethod
-    def _from_parsed(cls, items: list[tuple[str, str, str]]) -> Headers:
+    def _from_parsed(cls, items: Iterable[tuple[str, str, str]]) -> Headers:
         """Adopt (canonical name, key, value) triples from the parser without checks."""
-        headers = cls()
-        headers._items = items
+        lines = list(items)
+        return cls._from_columns(
+            [line[0] for line in lines], [line[1] for line in lines], [line[2] for line in lines]
+        )
+
+    @classmethod
+    def _from_columns(
+        cls, names: Iterable[str], keys: Iterable[str], values: Iterable[str]
+    ) -> Headers:
+        """Adopt canonical names, lookup keys and values (one per line) without checks."""
+        headers = cls.__new__(cls)
+        headers._names = tuple(names)
+        headers._keys = tuple(keys)
+        headers._values = tuple(values)
+        headers._cache = {}
         return headers
+
+    def _replace(self, lines: Iterable[tuple[str, str, str]]) -> None:
+        items = list(lines)
+        self._names = tuple(line[0] for line in items)
+        self._keys = tuple(line[1] for line in items)
+        self._values = tuple(line[2] for line in items)
+        self._cache.clear()
+
+    def lines(self) -> list[tuple[str, str, str]]:
+        """(canonical name, lookup key, value) of every header line, in order."""
+        return list(zip(self._names, self._keys, self._values, strict=True))
 
     def get(self, name: str, default: str | None = None) -> str | None:
         """The first value of a header (the whole line, not split), or default."""
-        key = header_key(name)
-        for _, k, value in self._items:
-            if k == key:
-                return value
-        return default
+        key = _KEYS.get(name) or header_key(name)
+        try:
+            return self._values[self._keys.index(key)]
+        except ValueError:
+            return default
+
+    def first(self, key: str) -> str | None:
+        """The first value of the header with this lookup key ("call-id"), or None."""
+        try:
+            return self._values[self._keys.index(key)]
+        except ValueError:
+            return None
 
     def values(self, name: str) -> list[str]:
         """Every line of a header, in order, without splitting on commas."""
-        key = header_key(name)
-        return [value for _, k, value in self._items if k == key]
+        key = _KEYS.get(name) or header_key(name)
+        keys = self._keys
+        if key not in keys:
+            return []
+        return [value for k, value in zip(keys, self._values, strict=True) if k == key]
+
+    def keys(self) -> tuple[str, ...]:
+        """The lookup key of every header line, in order (repeated headers repeat)."""
+        return self._keys
 
     def get_all(self, name: str) -> list[str]:
         """Every value of a header; comma-separated lists are split for headers that allow it."""
         key = header_key(name)
-        found = [value for _, k, value in self._items if k == key]
+        found = [value for k, value in zip(self._keys, self._values, strict=True) if k == key]
         if key not in LIST_HEADERS:
             return found
         return [item for value in found for item in split_header_values(value) if item]
 
     def count(self, name: str) -> int:
-        key = header_key(name)
-        return sum(1 for _, k, _ in self._items if k == key)
+        return self._keys.count(_KEYS.get(name) or header_key(name))
 
     def set(self, name: str, value: str) -> None:
         """Replace every line of a header by one (kept where the first one was)."""
-        _check_value(name, value)
-        canonical, key = name_and_key(name)
+        line = header_line(name, value)
+        key = line[1]
         items = []
         placed = False
-        for item in self._items:
+        for item in self.lines():
             if item[1] != key:
                 items.append(item)
             elif not placed:
-                items.append((canonical, key, value))
+                items.append(line)
                 placed = True
         if not placed:
-            items.append((canonical, key, value))
-        self._items = items
-        self._cache.clear()
+            items.append(line)
+        self._replace(items)
 
     def add(self, name: str, value: str) -> None:
         """Append a header line after all others."""
-        _check_value(name, value)
-        canonical, key = name_and_key(name)
-        self._items.append((canonical, key, value))
+        canonical, key, value = header_line(name, value)
+        self._names += (canonical,)
+        self._keys += (key,)
+        self._values += (value,)
         self._cache.clear()
 
     def prepend(self, name: str, value: str) -> None:
         """Insert a header line before the first of that name (or at the top): a new Via."""
-        _check_value(name, value)
-        canonical, key = name_and_key(name)
-        index = next((i for i, item in enumerate(self._items) if item[1] == key), 0)
-        self._items.insert(index, (canonical, key, value))
+        line = header_line(name, value)
+        items = self.lines()
+        index = next((i for i, item in enumerate(items) if item[1] == line[1]), 0)
+        items.insert(index, line)
+        self._replace(items)
+
+    def replace_at(self, index: int, value: str) -> None:
+        """Give the header line at `index` (in items() order) a new value."""
+        _check_value(self._names[index], value)
+        values = list(self._values)
+        values[index] = value
+        self._values = tuple(values)
         self._cache.clear()
 
     def remove(self, name: str) -> None:
         """Remove every line of a header (no error if there is none)."""
         key = header_key(name)
-        self._items = [item for item in self._items if item[1] != key]
-        self._cache.clear()
+        if key in self._keys:
+            self._replace(item for item in self.lines() if item[1] != key)
 
     def __contains__(self, name: object) -> bool:
         if not isinstance(name, str):
             return False
-        key = header_key(name)
-        return any(k == key for _, k, _ in self._items)
+        return (_KEYS.get(name) or header_key(name)) in self._keys
 
     def items(self) -> list[tuple[str, str]]:
         """(canonical name, value) of every header line, in order."""
-        return [(name, value) for name, _, value in self._items]
+        return list(zip(self._names, self._values, strict=True))
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
         return iter(self.items())
 
     def __len__(self) -> int:
-        return len(self._items)
+        return len(self._keys)
 
     def __repr__(self) -> str:
         return f"Headers({self.items()!r})"
@@ -466,7 +573,7 @@ class Headers:
     __hash__ = None  # type: ignore[assignment]
 
     def copy(self) -> Headers:
-        return Headers._from_parsed(list(self._items))
+        return Headers._from_columns(self._names, self._keys, self._values)
 
     def cached(self, slot: str, compute: Callable[[], T]) -> T:
         """compute() once per slot until the headers change (the typed accessors' memory)."""
@@ -478,7 +585,14 @@ class Headers:
 
 
 def _check_value(name: str, value: str) -> None:
-    if not is_token(name):
+    if name not in EXACT_NAMES and not is_token(name):
         raise LocalProtocolError(f"bad header name {name!r}")
     if "\r" in value or "\n" in value:
         raise LocalProtocolError(f"line break in the value of {name}")
+
+
+def header_line(name: str, value: str) -> tuple[str, str, str]:
+    """(canonical name, lookup key, value) of a header line we write, checked."""
+    _check_value(name, value)
+    canonical, key = name_and_key(name)
+    return canonical, key, value

@@ -15,11 +15,13 @@ from typing import TypeVar
 
 from vaxel.sip.errors import LocalProtocolError, RemoteProtocolError
 from vaxel.sip.headers import (
+    EXACT_NAMES,
     KNOWN_NAMES,
     CSeq,
     Headers,
     NameAddr,
     Via,
+    header_line,
     is_token,
     parse_delta_seconds,
     parse_media_type,
@@ -53,7 +55,23 @@ _DATE_RE = re.compile(
 # Requests that create a dialog: their 1xx/2xx responses carry the Record-Route set back.
 DIALOG_CREATING = frozenset({"INVITE", "SUBSCRIBE", "REFER", "NOTIFY"})
 # Headers that a request may carry at most once (RFC 3261 §7.3.1; the lists may repeat).
-_SINGLE = ("From", "To", "Call-ID", "CSeq", "Max-Forwards", "Content-Type", "Expires")
+_SINGLE = tuple(
+    (name, name.lower())
+    for name in ("From", "To", "Call-ID", "CSeq", "Max-Forwards", "Content-Type", "Expires")
+)
+# Headers every request and response must have (RFC 3261 §8.1.1), with their lookup keys.
+_MANDATORY = tuple((name, name.lower()) for name in ("Via", "From", "To", "Call-ID", "CSeq"))
+# Headers a response copies from its request (§8.2.6.2), by whether Record-Route and
+# Timestamp go along too.
+_COPIED = {
+    (record_route, timestamp): frozenset(
+        {"via", "from", "call-id", "cseq"}
+        | ({"record-route"} if record_route else set())
+        | ({"timestamp"} if timestamp else set())
+    )
+    for record_route in (False, True)
+    for timestamp in (False, True)
+}
 
 REASON_PHRASES: dict[int, str] = {
     100: "Trying", 180: "Ringing", 181: "Call Is Being Forwarded", 182: "Queued",
@@ -108,7 +126,8 @@ class SipMessage:
         length = str(len(self.body))
         lines = [self.start_line()]
         placed = False
-        for name, key, value in self.headers._items:
+        headers = self.headers
+        for name, key, value in zip(headers._names, headers._keys, headers._values, strict=True):
             if key == "content-length":
                 if not placed:
                     lines.append(f"Content-Length: {length}")
@@ -124,12 +143,19 @@ class SipMessage:
         return self.to_bytes()
 
     # -- typed views, parsed on first use ------------------------------------------------------
+    # Each view is cached in the Headers (dropped when they change). The look-up is written
+    # out in every property rather than shared through a helper: these run several times per
+    # message, and a closure plus two calls per access showed in the profile.
 
     def _typed(self, slot: str, compute: Callable[[], T]) -> T:
         return self.headers.cached(slot, compute)
 
-    def _required(self, name: str) -> str:
-        value = self.headers.get(name)
+    def _keep(self, slot: str, value: T) -> T:
+        self.headers._cache[slot] = value
+        return value
+
+    def _required(self, name: str, key: str | None = None) -> str:
+        value = self.headers.first(key) if key is not None else self.headers.get(name)
         if value is None:
             raise RemoteProtocolError(f"Missing {name} header")
         return value
@@ -141,12 +167,20 @@ class SipMessage:
     @property
     def vias(self) -> list[Via]:
         """Every Via, top first."""
-        return self._typed("vias", self._parse_vias)
+        try:
+            return self.headers._cache["vias"]
+        except KeyError:
+            return self._keep("vias", self._parse_vias())
 
     def _parse_vias(self) -> list[Via]:
-        vias = []
+        vias: list[Via] = []
+        top = self.headers._cache.get("top_via")
         for line in self.headers.values("Via"):
-            for item in split_header_values(line):
+            items = split_header_values(line)
+            if top is not None and not vias and items[0]:
+                vias.append(top)  # parsed already, from the same text
+                items = items[1:]
+            for item in items:
                 if not item:
                     raise RemoteProtocolError("Bad Via header", detail="empty list item")
                 vias.append(Via.parse(item))
@@ -155,53 +189,92 @@ class SipMessage:
     @property
     def top_via(self) -> Via:
         """The first Via (parsed alone, without the rest)."""
-        return self._typed("top_via", self._parse_top_via)
+        cache = self.headers._cache
+        try:
+            return cache["top_via"]
+        except KeyError:
+            vias = cache.get("vias")
+            if vias:
+                return self._keep("top_via", vias[0])
+            return self._keep("top_via", self._parse_top_via())
 
     def _parse_top_via(self) -> Via:
-        return Via.parse(split_header_values(self._required("Via"))[0])
+        return Via.parse(split_header_values(self._required("Via", "via"))[0])
 
     def set_top_via(self, via: Via) -> None:
-        """Replace the first Via entry (as when stamping received/rport on it)."""
-        items = self.headers._items
-        for index, (name, key, value) in enumerate(items):
-            if key == "via":
-                rest = split_header_values(value)[1:]
-                items[index] = (name, key, ", ".join([str(via), *rest]))
-                self.headers._cache.clear()
-                return
-        raise LocalProtocolError("message has no Via to replace")
+        """Replace the first Via entry (as when stamping received/rport on it).
+
+        The message keeps `via` as its parsed top Via: change it only through this method.
+        """
+        headers = self.headers
+        if "via" not in headers._keys:
+            raise LocalProtocolError("message has no Via to replace")
+        index = headers._keys.index("via")
+        value = headers._values[index]
+        rest = split_header_values(value)[1:] if "," in value else []
+        cache = dict(headers._cache)
+        headers.replace_at(index, ", ".join([str(via), *rest]) if rest else str(via))
+        cache.pop("vias", None)  # the other views stand: no other header changed
+        cache["top_via"] = via
+        headers._cache.update(cache)
+
+    def push_via(self, via: Via) -> None:
+        """Put `via` on top of the Vias (a request we send gets ours) and keep it as the
+        parsed top Via: change it only through set_top_via."""
+        headers = self.headers
+        headers.prepend("Via", str(via))
+        headers._cache["top_via"] = via
 
     @property
     def call_id(self) -> str:
-        return self._typed("call_id", self._parse_call_id)
+        try:
+            return self.headers._cache["call_id"]
+        except KeyError:
+            return self._keep("call_id", self._parse_call_id())
 
     def _parse_call_id(self) -> str:
-        value = self._required("Call-ID")
+        value = self._required("Call-ID", "call-id")
         if _CALL_ID_RE.fullmatch(value) is None:
             raise RemoteProtocolError("Bad Call-ID header", detail=repr(value[:200]))
         return value
 
     @property
     def cseq(self) -> CSeq:
-        return self._typed("cseq", lambda: CSeq.parse(self._required("CSeq")))
+        try:
+            return self.headers._cache["cseq"]
+        except KeyError:
+            return self._keep("cseq", CSeq.parse(self._required("CSeq", "cseq")))
 
     @property
     def from_(self) -> NameAddr:
-        return self._typed("from", lambda: _name_addr("From", self._required("From")))
+        try:
+            return self.headers._cache["from"]
+        except KeyError:
+            return self._keep("from", _name_addr("From", self._required("From", "from")))
 
     @property
     def to(self) -> NameAddr:
-        return self._typed("to", lambda: _name_addr("To", self._required("To")))
+        try:
+            return self.headers._cache["to"]
+        except KeyError:
+            return self._keep("to", _name_addr("To", self._required("To", "to")))
+
+    # The name-addr lists are kept as tuples (no header at all, the usual case for Route and
+    # Record-Route, is then the shared empty tuple: no object kept per message) and handed
+    # out as new lists, so a caller's list is its own.
 
     @property
     def contacts(self) -> list[NameAddr]:
         """Every Contact as a name-addr; empty for none and for "Contact: *"."""
-        return self._typed("contacts", self._parse_contacts)
+        try:
+            return list(self.headers._cache["contacts"])
+        except KeyError:
+            return list(self._keep("contacts", self._parse_contacts()))
 
-    def _parse_contacts(self) -> list[NameAddr]:
+    def _parse_contacts(self) -> tuple[NameAddr, ...]:
         if self.contact_star:
-            return []
-        return self._name_addrs("Contact")
+            return ()
+        return tuple(self._name_addrs("Contact"))
 
     @property
     def contact_star(self) -> bool:
@@ -215,10 +288,13 @@ class SipMessage:
 
     @property
     def max_forwards(self) -> int | None:
-        return self._typed("max_forwards", self._parse_max_forwards)
+        try:
+            return self.headers._cache["max_forwards"]
+        except KeyError:
+            return self._keep("max_forwards", self._parse_max_forwards())
 
     def _parse_max_forwards(self) -> int | None:
-        value = self.headers.get("Max-Forwards")
+        value = self.headers.first("max-forwards")
         if value is None:
             return None
         hops = parse_delta_seconds(value)
@@ -229,10 +305,13 @@ class SipMessage:
     @property
     def expires(self) -> int | None:
         """The Expires header in seconds (saturating at 2**32-1), or None if absent."""
-        return self._typed("expires", self._parse_expires)
+        try:
+            return self.headers._cache["expires"]
+        except KeyError:
+            return self._keep("expires", self._parse_expires())
 
     def _parse_expires(self) -> int | None:
-        value = self.headers.get("Expires")
+        value = self.headers.first("expires")
         if value is None:
             return None
         seconds = parse_delta_seconds(value)
@@ -242,19 +321,28 @@ class SipMessage:
 
     @property
     def routes(self) -> list[NameAddr]:
-        return self._typed("routes", lambda: self._name_addrs("Route"))
+        try:
+            return list(self.headers._cache["routes"])
+        except KeyError:
+            return list(self._keep("routes", tuple(self._name_addrs("Route"))))
 
     @property
     def record_routes(self) -> list[NameAddr]:
-        return self._typed("record_routes", lambda: self._name_addrs("Record-Route"))
+        try:
+            return list(self.headers._cache["record_routes"])
+        except KeyError:
+            return list(self._keep("record_routes", tuple(self._name_addrs("Record-Route"))))
 
     @property
     def content_type(self) -> str | None:
         """The media type of the body ("application/sdp", lower-case, no parameters)."""
-        return self._typed("content_type", self._parse_content_type)
+        try:
+            return self.headers._cache["content_type"]
+        except KeyError:
+            return self._keep("content_type", self._parse_content_type())
 
     def _parse_content_type(self) -> str | None:
-        value = self.headers.get("Content-Type")
+        value = self.headers.first("content-type")
         if value is None:
             return None
         try:
@@ -267,7 +355,7 @@ class SipMessage:
         self.vias, self.call_id, self.cseq, self.from_, self.to  # noqa: B018
         self.contacts, self.max_forwards, self.expires, self.routes  # noqa: B018
         self.record_routes, self.content_type  # noqa: B018
-        date = self.headers.get("Date")
+        date = self.headers.first("date")
         if date is not None and _DATE_RE.fullmatch(date) is None:
             raise RemoteProtocolError("Bad Date header", detail=repr(date[:200]))
 
@@ -340,23 +428,29 @@ class Request(SipMessage):
             raise LocalProtocolError(f"status {status} out of range")
         if record_route is None:
             record_route = 100 < status < 300 and self.method in DIALOG_CREATING
-        copied = {"via", "from", "call-id", "cseq"}
-        if record_route:
-            copied.add("record-route")
-        if status == 100:
-            copied.add("timestamp")
-        items: list[tuple[str, str, str]] = []
-        for name, key, value in self.headers._items:
+        copied = _COPIED[bool(record_route), status == 100]
+        mine = self.headers
+        names: list[str] = []
+        keys: list[str] = []
+        values: list[str] = []
+        for name, key, value in zip(mine._names, mine._keys, mine._values, strict=True):
             if key in copied:
-                items.append((name, key, value))
+                pass
             elif key == "to":
                 if to_tag is not None and not self._to_has_tag(value):
                     value = f"{value};tag={to_tag}"
-                items.append((name, key, value))
-        answer = Response(status, reason or _reason_for(status), Headers._from_parsed(items), body)
+            else:
+                continue
+            names.append(name)
+            keys.append(key)
+            values.append(value)
         for name, value in headers:
-            answer.headers.add(name, value)
-        return answer
+            name, key, value = header_line(name, value)
+            names.append(name)
+            keys.append(key)
+            values.append(value)
+        answer = Headers._from_columns(names, keys, values)
+        return Response(status, reason or _reason_for(status), answer, body)
 
     def _to_has_tag(self, raw: str) -> bool:
         try:
@@ -432,10 +526,10 @@ def parse_message(data: bytes, *, max_size: int | None = None) -> Request | Resp
         lines = head.split("\n")
 
     errors: list[RemoteProtocolError] = []
-    items = _parse_header_lines(lines, errors)
-    message = _parse_start_line(lines[0], items, errors)
+    headers = _parse_header_lines(lines, errors, "\n " in head or "\n\t" in head)
+    message = _parse_start_line(lines[0], headers, errors)
     if not errors:
-        body = _take_body(data, body_start, items, errors)
+        body = _take_body(data, body_start, headers, errors)
         if not errors and message is not None:
             message.body = body
             return message
@@ -446,10 +540,34 @@ def parse_message(data: bytes, *, max_size: int | None = None) -> Request | Resp
 
 
 def _parse_header_lines(
+    lines: list[str], errors: list[RemoteProtocolError], folded: bool = True
+) -> Headers:
+    exact = EXACT_NAMES.get
+    if not folded:
+        # No folding (the usual case): each line is "Name: value", most names spelled as we
+        # spell them; anything else takes the general path below.
+        names: list[str] = []
+        keys: list[str] = []
+        values: list[str] = []
+        for index in range(1, len(lines)):
+            name, colon, value = lines[index].partition(":")
+            known = exact(name)
+            if known is None or not colon:
+                return Headers._from_parsed(_parse_header_lines_slowly(lines, errors))
+            names.append(known[0])
+            keys.append(known[1])
+            values.append(value.strip(" \t"))
+        return Headers._from_columns(names, keys, values)
+    return Headers._from_parsed(_parse_header_lines_slowly(lines, errors))
+
+
+def _parse_header_lines_slowly(
     lines: list[str], errors: list[RemoteProtocolError]
 ) -> list[tuple[str, str, str]]:
     items: list[tuple[str, str, str]] = []
-    for line in lines[1:]:
+    exact = EXACT_NAMES.get
+    for index in range(1, len(lines)):
+        line = lines[index]
         if line[:1] in (" ", "\t"):
             # Folding (RFC 3261 §7.3.1): the line break and its whitespace count as one space.
             if not items:
@@ -460,20 +578,22 @@ def _parse_header_lines(
             items[-1] = (name, key, f"{value} {more}" if value and more else value or more)
             continue
         name, colon, value = line.partition(":")
-        name = name.rstrip(" \t")
-        known = KNOWN_NAMES.get(name.lower())
-        if not colon or (known is None and not is_token(name)):
+        known = exact(name)  # most names come spelled as we write them: no lower() needed
+        if known is None:
+            name = name.rstrip(" \t")
+            known = KNOWN_NAMES.get(name.lower())
+            if known is None and colon and is_token(name):
+                known = (name, name.lower())
+        if not colon or known is None:
             errors.append(RemoteProtocolError("Bad header line", detail=repr(line[:100])))
             continue
-        canonical, key = known or (name, name.lower())
-        items.append((canonical, key, value.strip(" \t")))
+        items.append((known[0], known[1], value.strip(" \t")))
     return items
 
 
 def _parse_start_line(
-    line: str, items: list[tuple[str, str, str]], errors: list[RemoteProtocolError]
+    line: str, headers: Headers, errors: list[RemoteProtocolError]
 ) -> Request | Response | None:
-    headers = Headers._from_parsed(items)
     if line.startswith("SIP/"):
         version, _, rest = line.partition(" ")
         code, _, reason = rest.partition(" ")
@@ -498,18 +618,15 @@ def _parse_start_line(
 
 
 def _take_body(
-    data: bytes,
-    body_start: int,
-    items: list[tuple[str, str, str]],
-    errors: list[RemoteProtocolError],
+    data: bytes, body_start: int, headers: Headers, errors: list[RemoteProtocolError]
 ) -> bytes:
-    lengths = [value for _, key, value in items if key == "content-length"]
+    lengths = headers._keys.count("content-length")
     if not lengths:
         return data[body_start:]
-    if len(lengths) > 1:
+    if lengths > 1:
         errors.append(RemoteProtocolError("Multiple Content-Length headers"))
         return b""
-    length = lengths[0]
+    length = headers._values[headers._keys.index("content-length")]
     if not length.isdigit() or not length.isascii() or len(length) > 10:
         errors.append(RemoteProtocolError("Bad Content-Length header", detail=repr(length[:20])))
         return b""
@@ -585,11 +702,12 @@ def _check_message(message: SipMessage) -> Rejection | None:
     """Version, then the mandatory headers present, single ones once, and every one parsable."""
     if message.version != SIP_VERSION:
         return Rejection(505, "Version Not Supported")
-    for name in ("Via", "From", "To", "Call-ID", "CSeq"):
-        if name not in message.headers:
+    keys = message.headers.keys()  # one pass over the headers; list.count and `in` run in C
+    for name, key in _MANDATORY:
+        if key not in keys:
             return Rejection(400, f"Missing {name} header")
-    for name in _SINGLE:
-        if message.headers.count(name) > 1:
+    for name, key in _SINGLE:
+        if keys.count(key) > 1:
             return Rejection(400, f"Multiple {name} headers")
     try:
         message.validate()

@@ -53,19 +53,23 @@ class TimerConfig:
 
 
 class Timers:
-    """The armed timers of one transaction: a dict of timer → absolute deadline."""
+    """The armed timers of one transaction: timer → absolute deadline.
+
+    Kept by the timer's name (a plain string, like the deadline a plain float), so the garbage
+    collector never has to track the table of a transaction that lingers for 32 s.
+    """
 
     __slots__ = ("deadlines",)
 
     def __init__(self) -> None:
-        self.deadlines: dict[Timer, float] = {}
+        self.deadlines: dict[str, float] = {}
 
     def arm(self, timer: Timer, deadline: float) -> None:
-        self.deadlines[timer] = deadline
+        self.deadlines[timer.value] = deadline
 
     def cancel(self, *timers: Timer) -> None:
         for timer in timers:
-            self.deadlines.pop(timer, None)
+            self.deadlines.pop(timer.value, None)
 
     def clear(self) -> None:
         self.deadlines.clear()
@@ -78,15 +82,15 @@ class Timers:
         """Disarm and return the earliest timer whose deadline is at or before `now`."""
         if not self.deadlines:
             return None
-        timer = min(self.deadlines, key=self.deadlines.__getitem__)
-        if self.deadlines[timer] > now:
+        name = min(self.deadlines, key=self.deadlines.__getitem__)
+        if self.deadlines[name] > now:
             return None
-        del self.deadlines[timer]
-        return timer
+        del self.deadlines[name]
+        return Timer(name)
 
     def __contains__(self, timer: object) -> bool:
-        return timer in self.deadlines
+        return isinstance(timer, Timer) and timer.value in self.deadlines
 
     def __repr__(self) -> str:
-        armed = ", ".join(f"{t.value}@{d:g}" for t, d in sorted(self.deadlines.items()))
+        armed = ", ".join(f"{t}@{d:g}" for t, d in sorted(self.deadlines.items()))
         return f"Timers({armed})"

@@ -249,7 +249,7 @@ class Transaction:
         # Where the transport sends this transaction's messages; opaque to this layer.
         self.peer: object = None
         # Set by TransactionTable.add: told after every step so it can re-file the timer.
-        self._watcher: Callable[[Transaction], None] | None = None
+        self._table: TransactionTable | None = None
         self._scheduled: float | None = None
 
     @property
@@ -290,8 +290,8 @@ class Transaction:
         if next_state is self.TERMINATED:
             self.timers.clear()
             actions.append(Terminated())
-        if self._watcher is not None:
-            self._watcher(self)
+        if self._table is not None:
+            self._table._changed(self)
         return actions
 
     def _after(self, now: float, unreliable: float, reliable: float = 0.0) -> float:
@@ -618,13 +618,13 @@ class TransactionTable:
             self._server[tx.key] = tx
             if isinstance(tx, ServerInviteTransaction):
                 self._invites[_ack_index(tx.request)] = tx
-        tx._watcher = self._changed
+        tx._table = self
         tx._scheduled = None
         self._changed(tx)
 
     def remove(self, tx: Transaction) -> None:
         """Forget a transaction (its heap entries go stale and are skipped)."""
-        tx._watcher = None
+        tx._table = None
         tx._scheduled = None
         if isinstance(tx, ClientTransaction):
             if self._client.get(tx.key) is tx:
@@ -680,7 +680,7 @@ class TransactionTable:
         while self._heap:
             deadline, _, tx = self._heap[0]
             current = tx.get_timer()
-            if tx._watcher is not None and current == deadline:
+            if tx._table is not None and current == deadline:
                 return deadline
             self._drop_top(tx, deadline, current)
         return None
@@ -691,7 +691,7 @@ class TransactionTable:
         while self._heap and self._heap[0][0] <= now:
             deadline, _, tx = self._heap[0]
             current = tx.get_timer()
-            if tx._watcher is None or current is None or current > now:
+            if tx._table is None or current is None or current > now:
                 self._drop_top(tx, deadline, current)
                 continue
             heapq.heappop(self._heap)
@@ -705,7 +705,7 @@ class TransactionTable:
         heapq.heappop(self._heap)
         if tx._scheduled == deadline:
             tx._scheduled = None
-        if tx._watcher is not None and current is not None:
+        if tx._table is not None and current is not None:
             self._schedule(tx, current)
 
     def _changed(self, tx: Transaction) -> None:

@@ -66,7 +66,8 @@ class SipUri:
     port: int | None = None
     params: Params = ()
     headers: tuple[tuple[str, str], ...] = ()
-    _text: list[str] = field(default_factory=list, init=False, repr=False, compare=False)
+    # str(self), once written (a frozen dataclass may still memoise through object.__setattr__)
+    _text: str = field(default="", init=False, repr=False, compare=False)
 
     @classmethod
     def parse(cls, text: str) -> SipUri:
@@ -110,7 +111,7 @@ class SipUri:
 
     def __str__(self) -> str:
         if self._text:
-            return self._text[0]
+            return self._text
         parts = [self.scheme, ":"]
         if self.user is not None:
             parts.append(quote(self.user, safe=_USER_SAFE, errors="surrogateescape"))
@@ -125,7 +126,7 @@ class SipUri:
         if self.headers:
             parts += ["?", "&".join(f"{name}={value}" for name, value in self.headers)]
         text = "".join(parts)
-        self._text.append(text)
+        object.__setattr__(self, "_text", text)
         return text
 
     def param(self, name: str) -> str | None:
@@ -247,9 +248,26 @@ class AbsoluteUri:
         )
 
 
+# Parsed URIs by their text. The same few URIs come back in message after message (an
+# extension's address in From and To, its Contact, our own address), and both URI classes are
+# immutable, so one parse serves them all. Bounded in entries and in the length of each text.
+_PARSED: dict[str, SipUri | AbsoluteUri] = {}
+_PARSED_MAX = 4096
+_PARSED_MAX_TEXT = 256
+
+
 def parse_uri(text: str) -> SipUri | AbsoluteUri:
     """Parse any URI: SipUri for sip:/sips:, AbsoluteUri for every other scheme."""
+    uri = _PARSED.get(text)
+    if uri is not None:
+        return uri
     head = text[:5].lower()
     if head.startswith("sip:") or head == "sips:":
-        return SipUri.parse(text)
-    return AbsoluteUri.parse(text)
+        uri = SipUri.parse(text)
+    else:
+        uri = AbsoluteUri.parse(text)
+    if len(text) <= _PARSED_MAX_TEXT:
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.clear()  # crude, but atomic (a worker thread may parse too) and rare
+        _PARSED[text] = uri
+    return uri

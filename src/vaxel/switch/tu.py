@@ -87,8 +87,11 @@ class SwitchTU:
             endpoint.send_response(tx, request.response(405, headers=[("Allow", ALLOW)]), now)
 
     def get_timer(self) -> float | None:
-        timers = [t for t in (self.registrar.get_timer(), self.b2bua.get_timer()) if t is not None]
-        return min(timers) if timers else None
+        mine = self.registrar.get_timer()
+        calls = self.b2bua.get_timer()
+        if mine is None or (calls is not None and calls < mine):
+            return calls
+        return mine
 
     def handle_timer(self, now: float) -> None:
         self.registrar.handle_timer(now)

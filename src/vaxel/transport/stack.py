@@ -158,16 +158,21 @@ class SipTransport:
     def _send(self, out: Outgoing) -> None:
         peer = out.peer
         if peer.transport == "udp":
-            family = socket.AF_INET6 if ":" in peer.host else socket.AF_INET
-            for udp in self.udp:
-                if udp.family == family:
-                    udp.send(out.data, peer)
-                    return
+            udp = self._udp_for(socket.AF_INET6 if ":" in peer.host else socket.AF_INET)
+            if udp is not None:
+                udp.send(out.data, peer)
+                return
             log.warning("no UDP socket of the right family to send to %s", peer)
         elif peer.transport == "tcp" and self.tcp is not None:
             self.tcp.send(out.data, peer)
         else:
             log.warning("cannot send over %s to %s", peer.transport, peer)
+
+    def _udp_for(self, family: int) -> UdpListener | None:
+        for udp in self.udp:
+            if udp.family == family:
+                return udp
+        return None
 
     # -- the one timer ---------------------------------------------------------------------
 
@@ -175,10 +180,12 @@ class SipTransport:
         """Arm the single timer for the earliest deadline, if it is earlier than the armed one."""
         if self._closed or self._loop is None:
             return
-        deadlines = [d for d in (self.endpoint.get_timer(), self.tu.get_timer()) if d is not None]
-        if not deadlines:
+        deadline = self.endpoint.get_timer()
+        tu_deadline = self.tu.get_timer()
+        if deadline is None or (tu_deadline is not None and tu_deadline < deadline):
+            deadline = tu_deadline
+        if deadline is None:
             return
-        deadline = min(deadlines)
         if self._timer_at is not None and self._timer_at <= deadline:
             return  # the armed timer comes first; it re-arms when it fires
         if self._timer is not None:

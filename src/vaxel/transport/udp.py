@@ -16,15 +16,25 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+# Sources whose Peer is kept for reuse: a phone sends from one address, again and again.
+MAX_KNOWN_PEERS = 10_000
+
+
 class _UdpProtocol(asyncio.DatagramProtocol):
     def __init__(self, owner: SipTransport) -> None:
         self.owner = owner
+        self.peers: dict[tuple[str | object, ...], Peer] = {}
 
     def datagram_received(self, data: bytes, addr: tuple[str | object, ...]) -> None:
-        host = addr[0]
-        port = addr[1]
-        assert isinstance(host, str) and isinstance(port, int)
-        self.owner.message_received(data, Peer("udp", host, port))
+        peer = self.peers.get(addr)
+        if peer is None:
+            host = addr[0]
+            port = addr[1]
+            assert isinstance(host, str) and isinstance(port, int)
+            if len(self.peers) >= MAX_KNOWN_PEERS:
+                self.peers.clear()
+            peer = self.peers[addr] = Peer("udp", host, port)
+        self.owner.message_received(data, peer)
 
     def error_received(self, exc: Exception) -> None:
         # ICMP port unreachable and the like: the retransmission timers take care of it.
