@@ -29,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -104,6 +104,10 @@ class Vaxel:
     proc: subprocess.Popen[bytes]
     port: int
     log: Path
+    # The callee's SIPp listens here in every run against this vaxel, so each run's REGISTER
+    # refreshes one binding: a new port per run would leave the old runs' contacts
+    # registered (Expires 3600), and every call would also ring those dead ports.
+    uas_port: int = field(default_factory=free_port)
 
     def rss_kib(self) -> int:
         for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
@@ -260,7 +264,7 @@ def run_calls(
     tag: str = "",
 ) -> dict[str, object]:
     """uac at `rate` cps for `seconds` through vaxel to a registered uas; SIPp's verdict."""
-    uas_port = free_port()
+    uas_port = vaxel.uas_port
     calls = int(rate * seconds)
     name = f"calls-{tag or int(rate)}"
     uas = sipp(

@@ -178,7 +178,7 @@ class SipServer:
 # GC_FULL_GROWTH times, and GC_FULL_SLACK blocks above, what it was after the last full
 # collection for GC_FULL_WINDOW seconds on end. 400 calls per second hold about 4.4 million
 # blocks (1.2 million objects the collector tracks) in their 32 seconds of transactions.
-GC_TICK = 1.0
+GC_TICK = 0.25
 GC_FULL_GROWTH = 2.0
 GC_FULL_SLACK = 4_000_000
 GC_FULL_WINDOW = 300

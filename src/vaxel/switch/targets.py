@@ -25,10 +25,10 @@ from vaxel.domain.accounts import DeviceKind
 from vaxel.domain.clock import TZ
 from vaxel.domain.errors import DomainError
 from vaxel.domain.numbers import NumberAssignment, NumberKind, NumberPlan, try_normalise
-from vaxel.domain.organisation import Unit, ancestors
+from vaxel.domain.organisation import Unit
 from vaxel.domain.people import Person
 from vaxel.domain.presence import Absence
-from vaxel.domain.telephone_hours import Closure, TelephoneHours
+from vaxel.domain.telephone_hours import Closure, TelephoneHours, effective_hours
 from vaxel.domain.text import fold
 from vaxel.domain.voicemail import Mailbox
 from vaxel.storage.accounts import AccountRepository
@@ -254,19 +254,7 @@ class TargetDirectory:
     def hours_of_unit(self, unit_id: int) -> TelephoneHours | None:
         """The unit's own hours or the nearest above it, with the closures that apply."""
         snap = self.snapshot
-        try:
-            chain = [u.id for u in ancestors(snap.units, unit_id)]
-        except DomainError:
-            chain = [unit_id]
-        hours = next((snap.unit_hours[u] for u in chain if u in snap.unit_hours), None)
-        return None if hours is None else self._closed_by(hours, chain)
-
-    def _closed_by(self, hours: TelephoneHours, chain: list[int]) -> TelephoneHours:
-        applying = set(chain)
-        for owner, closure in self.snapshot.closures:
-            if owner is None or owner in applying:
-                hours = hours.with_closure(closure)
-        return hours
+        return effective_hours(snap.units, snap.unit_hours, snap.closures, unit_id)
 
     def unit_name(self, unit_id: int | None) -> str:
         unit = None if unit_id is None else self.snapshot.units.get(unit_id)
@@ -295,17 +283,15 @@ class TargetDirectory:
         )
 
     def _function_hours(self, number: NumberAssignment) -> TelephoneHours | None:
+        """A function number's own hours (else its unit's), closed when its unit is."""
         own = self.snapshot.function_hours.get(number.e164)
         unit_id = number.unit_id
-        if own is None:
-            return None if unit_id is None else self.hours_of_unit(unit_id)
         if unit_id is None:
             return own
-        try:
-            chain = [u.id for u in ancestors(self.snapshot.units, unit_id)]
-        except DomainError:
-            chain = [unit_id]
-        return self._closed_by(own, chain)
+        if own is None:
+            return self.hours_of_unit(unit_id)
+        snap = self.snapshot
+        return effective_hours(snap.units, {unit_id: own}, snap.closures, unit_id) or own
 
     def lookup(self, dialled: str, now: datetime) -> Found:
         """The Target for a dialled number now; Found(None, None) when it does not exist."""
