@@ -342,6 +342,7 @@ def run_calls(
         "rss_kib_max": max(rss, default=0),
         "rss_kib_first": rss[0] if rss else 0,
         "rss_kib_last": rss[-1] if rss else 0,
+        "rss_kib_every_30s": rss[::30],
     }
     if rtt:
         times = []

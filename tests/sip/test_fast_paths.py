@@ -12,13 +12,25 @@ from hypothesis import strategies as st
 
 from vaxel.sip.auth import parse_digest_params
 from vaxel.sip.errors import RemoteProtocolError
-from vaxel.sip.headers import _PARAM_RE, _PARAMS_RE, Headers, NameAddr, Via, parse_params
+from vaxel.sip.headers import _QUOTED_RE, Headers, NameAddr, Via, parse_params
 from vaxel.sip.message import Request, parse_message
 from vaxel.sip.timers import Timer, Timers
 from vaxel.sip.uri import parse_uri
 
 SETTINGS = settings(max_examples=400, deadline=None)
 PIECES = [";", "=", " ", "\t", '"', "\\", ",", ":", "[", "]", "a", "B", "1", "-", ".", "é"]
+
+
+# The grammar as first written: a quoted-string a character at a time, params by regex alone.
+_TOKEN_CHARS = r"A-Za-z0-9\-.!%*_+`'~"
+_QUOTED = r'"(?:[^"\\]|\\.)*"'
+_PARAM = (
+    rf"[ \t]*;[ \t]*([{_TOKEN_CHARS}]+)"
+    rf"(?:[ \t]*=[ \t]*((?:{_QUOTED}|[{_TOKEN_CHARS}:\[\]]+)))?"
+)
+_PARAM_RE = re.compile(_PARAM, re.DOTALL)
+_PARAMS_RE = re.compile(rf"(?:{_PARAM})*[ \t]*", re.DOTALL)
+_QUOTED_FIRST_RE = re.compile(_QUOTED, re.DOTALL)
 
 
 def params_by_regex(text: str) -> dict[str, str | None]:
@@ -28,6 +40,14 @@ def params_by_regex(text: str) -> dict[str, str | None]:
     if _PARAMS_RE.fullmatch(text) is None:
         raise RemoteProtocolError("Bad header parameters")
     return {name.lower(): value or None for name, value in _PARAM_RE.findall(text)}
+
+
+@SETTINGS
+@given(st.lists(st.sampled_from(['"', "\\", "a", " ", "\n", ";", "é"]), max_size=20).map("".join))
+def test_quoted_strings_match_as_first_written(text: str) -> None:
+    for start in range(len(text)):
+        mine, first = _QUOTED_RE.match(text, start), _QUOTED_FIRST_RE.match(text, start)
+        assert (mine and mine.span()) == (first and first.span())
 
 
 def outcome(parse: object, text: str) -> object:

@@ -170,3 +170,83 @@ def test_a_feature_code_signs_the_caller_in_to_the_queue(speech: Speech) -> None
             await calls.stop()
 
     asyncio.run(main())
+
+
+def test_a_blind_transfer_nobody_answers_comes_back_to_the_operator(speech: Speech) -> None:
+    """The operator (1002) has a caller from the queue and transfers them to 1003, whose phone
+    rings out: the caller is told, and the operator's phone rings again and gets them back."""
+    from switchboard import PASSWORD
+
+    from vaxel.domain.accounts import digest_ha1
+    from vaxel.switch import directory as sip_directory
+    from vaxel.switch.callcontrol import ConsoleCalls
+
+    back = PcmSource(speech.render_sync("Personen svarar inte. Du kopplas tillbaka.")).frame_list(
+        PCMU
+    )
+
+    async def main() -> None:
+        board, calls, queue = switch_with_apps(speech)
+        accounts = [
+            sip_directory.Account(
+                n, user, person,
+                digest_ha1(user, REALM, PASSWORD.format(user=user), "MD5"),
+                digest_ha1(user, REALM, PASSWORD.format(user=user), "SHA-256"),
+            )
+            for n, user, person in ((1, "1001", 1), (2, "1002", 2), (3, "1003", 3))
+        ]  # fmt: skip
+        numbers = [
+            NumberAssignment(PLAN.e164_for_extension(e), NumberKind.EXTENSION, person_id=p,
+                             extension=e)
+            for e, p in (("1001", 1), ("1002", 2), ("1003", 3))
+        ]
+        board.directory.snapshot = sip_directory.build_snapshot(accounts, numbers, PLAN)
+        calls.targets.snapshot = build_snapshot(
+            people=[Person(p, f"Person {p}", f"p{p}@x.se", 1) for p in (1, 2, 3)],
+            units=[Unit(1, "Sjöby kommun", UnitKind.KOMMUN)],
+            numbers=[(n, None) for n in numbers] + [
+                (NumberAssignment(PLAN.e164_for_extension("1000"), NumberKind.FUNCTION,
+                                  unit_id=1, label="Växeln", extension="1000"), None)
+            ],
+            devices=[(a.person_id, Device(a.id, a.username, DeviceKind.DESK)) for a in accounts],
+        )
+        console = ConsoleCalls(calls)
+        alice, bob, carl = (board.phone(u, 5070 + i) for i, u in enumerate(["1001", "1002",
+                                                                             "1003"]))
+        for phone in (alice, bob, carl):
+            assert phone.register().status == 200
+            phone.take()
+        heard = await caller_media()
+        try:
+            request = invite(alice, "1000", offer_of(heard))
+            await until(lambda: bool(queue.snapshot()), 5, "the caller in the queue")
+            await console.answer_next(2, "Bo Ek")
+            await until(lambda: "INVITE" in bob.got(), 5, "the operator's phone ringing")
+            offer = bob.last("INVITE")
+            assert isinstance(offer, Request)
+            bob.answer(offer, 200, "op", offer.body.replace(b"vaxel", b"phone"))
+            call = board.b2bua.by_call_id[request.call_id]
+            await until(lambda: call.winner is not None, 5, "the operator connected")
+            bob.take()
+
+            await console.transfer_blind(request.call_id, "1003", 2)
+            assert "BYE" in bob.got()  # the operator's phone is let go …
+            await until(lambda: "INVITE" in carl.got(), 5, "1003 ringing")
+            ringing = carl.last("INVITE")
+            assert isinstance(ringing, Request)
+            carl.answer(ringing, 180, "c1")
+            bob.take()
+            board.advance(calls.settings.transfer_timeout_s + 1)  # … and 1003 rings out
+            assert "CANCEL" in carl.got()
+            await until(lambda: heard.contains(back), 20, "that nobody answers")
+            await until(lambda: "INVITE" in bob.got(), 10, "the operator's phone again")
+            again = bob.last("INVITE")
+            assert isinstance(again, Request)
+            bob.answer(again, 200, "op2", again.body.replace(b"vaxel", b"phone"))
+            await until(lambda: call.winner is not None, 5, "the operator has the caller back")
+            assert call.winner is not None and call.winner.account.username == "1002"
+        finally:
+            heard.session.close()
+            await calls.stop()
+
+    asyncio.run(main())

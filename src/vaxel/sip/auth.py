@@ -38,15 +38,11 @@ __all__ = [
 # Digest algorithm name -> hashlib name. The "-sess" variants are not offered.
 ALGORITHMS: dict[str, str] = {"MD5": "md5", "SHA-256": "sha256"}
 
-_AUTH_NAME = r"[A-Za-z0-9_\-]+"
-_AUTH_VALUE = r'"(?:[^"\\]|\\.)*"|[^ \t,"]+'
+# A quoted-string written as "unrolled" ("[^"\\]*(?:\\.[^"\\]*)*"): the same strings as
+# "(?:[^"\\]|\\.)*", matched in runs rather than a character at a time.
 _AUTH_PARAM = re.compile(
-    rf"[ \t]*({_AUTH_NAME})[ \t]*=[ \t]*({_AUTH_VALUE})[ \t]*(?:,|\Z)", re.DOTALL
-)
-# The whole list, param after param to the end. A param can match only one way where it
-# starts, so when this matches, findall() with _AUTH_PARAM finds exactly those params.
-_AUTH_PARAMS = re.compile(
-    rf"(?:[ \t]*{_AUTH_NAME}[ \t]*=[ \t]*(?:{_AUTH_VALUE})[ \t]*(?:,|\Z))*", re.DOTALL
+    r'[ \t]*([A-Za-z0-9_\-]+)[ \t]*=[ \t]*("[^"\\]*(?:\\.[^"\\]*)*"|[^ \t,"]+)[ \t]*(?:,|\Z)',
+    re.DOTALL,
 )
 _NC = re.compile(r"[0-9a-fA-F]{8}")
 _FUTURE_SKEW = 5.0  # seconds a nonce may seem to come from the future (clock jitter)
@@ -101,16 +97,19 @@ def parse_digest_params(value: str) -> dict[str, str]:
         raise RemoteProtocolError(
             "Unsupported authorization scheme", status_hint=401, detail=scheme[:40]
         )
+    params: dict[str, str] = {}
+    pos = 0
     rest = rest.strip(" \t")
-    if _AUTH_PARAMS.fullmatch(rest) is None:
-        pos = 0  # find where it goes wrong, for the message
-        while (m := _AUTH_PARAM.match(rest, pos)) is not None and m.end() > pos:
-            pos = m.end()
+    # finditer walks the params in C; each must start where the one before it ended.
+    for m in _AUTH_PARAM.finditer(rest):
+        if m.start() != pos:
+            break
+        name, value = m.groups()
+        params[name.lower()] = unquote_string(value) if value[:1] == '"' else value
+        pos = m.end()
+    if pos < len(rest):
         raise RemoteProtocolError("Bad Authorization header", detail=repr(rest[pos:][:80]))
-    return {
-        name.lower(): unquote_string(value) if value[:1] == '"' else value
-        for name, value in _AUTH_PARAM.findall(rest)
-    }
+    return params
 
 
 def parse_credentials(value: str) -> Credentials:

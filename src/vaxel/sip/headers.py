@@ -83,7 +83,8 @@ _KEYS: dict[str, str] = {spelling: known[1] for spelling, known in EXACT_NAMES.i
 _TOKEN_CHARS = r"A-Za-z0-9\-.!%*_+`'~"
 _TOKEN = rf"[{_TOKEN_CHARS}]+"
 _TOKEN_RE = re.compile(_TOKEN)
-_QUOTED = r'"(?:[^"\\]|\\.)*"'
+# A quoted-string, "unrolled": the same strings as "(?:[^"\\]|\\.)*", matched in runs.
+_QUOTED = r'"[^"\\]*(?:\\.[^"\\]*)*"'
 _QUOTED_RE = re.compile(_QUOTED, re.DOTALL)
 _PVALUE = rf"(?:{_QUOTED}|[{_TOKEN_CHARS}:\[\]]+)"
 _PARAM = rf"[ \t]*;[ \t]*({_TOKEN})(?:[ \t]*=[ \t]*({_PVALUE}))?"

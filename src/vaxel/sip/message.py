@@ -9,7 +9,7 @@ parsed but must not be processed (the RFC 3261 §8.2 checks), so the caller can 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -146,9 +146,6 @@ class SipMessage:
     # Each view is cached in the Headers (dropped when they change). The look-up is written
     # out in every property rather than shared through a helper: these run several times per
     # message, and a closure plus two calls per access showed in the profile.
-
-    def _typed(self, slot: str, compute: Callable[[], T]) -> T:
-        return self.headers.cached(slot, compute)
 
     def _keep(self, slot: str, value: T) -> T:
         self.headers._cache[slot] = value
