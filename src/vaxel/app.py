@@ -5,6 +5,7 @@ The call apps are put together as their author intended (switch/apps/, flows/):
 
     CallbackFlows(db, plan, within_hours)                  missed calls → callbacks
     VoicemailApp(db, settings, pins, listener=VoicemailFlows(callback_flows), mwi)
+    MessageWaiting(db, notifier=SIP server's message-summary subscriptions)
     SwitchboardQueue("vaxeln", callbacks=callback_flows)
     PlanExecutor(voicemail, queues, observers=[callback_flows])
     FeatureApp(db, voicemail, queue)
@@ -134,7 +135,7 @@ def build_switchboard(
     settings = settings or CallSettings()
     plan = NumberPlan(config.did_prefix, config.extension_digits)
     callback_flows = CallbackFlows(db, plan=plan, within_hours=config.callback_within_hours)
-    mwi = MessageWaiting(db, None)
+    mwi = MessageWaiting(db)  # its notifier: the SIP server's subscriptions (below)
     voicemail = VoicemailApp(
         db,
         VoicemailSettings(config.voicemail_dir),
@@ -162,7 +163,19 @@ def build_switchboard(
         settings=settings,
     )
     calls.attach(sip_server.b2bua, sip_server.transport.flush)
+    # Phones subscribe to their owner's mailbox (RFC 3842): the mailboxes from the routing
+    # directory in memory, the counts read from storage in a worker thread.
+    mwi.notifier = sip_server.serve_message_summary(
+        mailbox=lambda extension: targets.snapshot.mailboxes.get(extension),
+        own_mailbox=lambda person_id: _own_mailbox(targets, person_id),
+        summary=lambda extension: asyncio.to_thread(mwi.summary, extension),
+    )
     return Switchboard(calls, ConsoleCalls(calls), targets, mwi, queue, callback_flows)
+
+
+def _own_mailbox(targets: TargetDirectory, person_id: int) -> str | None:
+    box = targets.snapshot.mailbox_of.get(person_id)
+    return None if box is None else box.extension
 
 
 class WebCallControl:

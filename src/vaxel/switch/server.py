@@ -1,6 +1,7 @@
 """The SIP server: transport + endpoint + registrar + B2BUA, wired and started together.
 
     server = SipServer(config, database)
+    server.serve_message_summary(mailbox=..., own_mailbox=..., summary=...)  # optional
     await server.start()
     ...
     await server.stop()
@@ -22,13 +23,14 @@ import signal
 import sys
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
 from vaxel.domain.clock import TZ
 from vaxel.domain.numbers import NumberPlan
+from vaxel.domain.voicemail import Mailbox
 from vaxel.sip.auth import DigestChallenger
 from vaxel.sip.endpoint import Endpoint
 from vaxel.storage.db import Database
@@ -37,6 +39,7 @@ from vaxel.switch.b2bua import B2bua
 from vaxel.switch.callrecords import CallRecordWriter
 from vaxel.switch.directory import DirectoryCache
 from vaxel.switch.registrar import Registrar, RegistrarPolicy
+from vaxel.switch.subscriptions import SubscriptionPolicy, Subscriptions
 from vaxel.switch.tu import SwitchTU
 from vaxel.switch.writebehind import WriteBehind
 from vaxel.transport.limits import Limits
@@ -79,6 +82,7 @@ class SwitchSettings:
     ring_timeout: float = 30.0
     nonce_ttl: float = 300.0
     registrar: RegistrarPolicy = field(default_factory=RegistrarPolicy)
+    subscriptions: SubscriptionPolicy = field(default_factory=SubscriptionPolicy)
     # Offered in this order. MD5 first: many deployed clients (SIPp 3.6 among them) answer the
     # first challenge whatever its algorithm; SHA-256 clients that skip to the strongest use it.
     digest_algorithms: tuple[str, ...] = ("MD5", "SHA-256")
@@ -136,7 +140,31 @@ class SipServer:
         self.transport = SipTransport(
             self.endpoint, self.tu, listen, limits=self.settings.limits, tcp=self.settings.tcp
         )
+        self.subscriptions: Subscriptions | None = None
         self.started = False
+
+    def serve_message_summary(
+        self,
+        *,
+        mailbox: Callable[[str], Mailbox | None],
+        own_mailbox: Callable[[int], str | None],
+        summary: Callable[[str], Awaitable[str]],
+    ) -> Subscriptions:
+        """Take SUBSCRIBE for message-summary (RFC 3842) from now on; the apps know the
+        mailboxes (`mailbox`: by extension, `own_mailbox`: a person's) and read the counts
+        (`summary`: the body of the first NOTIFY). Returns the subscriptions, which send
+        the later NOTIFYs (`message_waiting`). Without it, SUBSCRIBE is answered 405."""
+        self.subscriptions = Subscriptions(
+            self.endpoint,
+            self.auth,
+            mailbox=mailbox,
+            own_mailbox=own_mailbox,
+            summary=summary,
+            flush=self.transport.flush,
+            policy=self.settings.subscriptions,
+        )
+        self.tu.subscriptions = self.subscriptions
+        return self.subscriptions
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()

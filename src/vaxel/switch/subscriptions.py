@@ -6,7 +6,13 @@ SIP accounts may subscribe (the directory in memory says who owns which box, so 
 waits on the database). The subscription is a dialog: 200 OK, then at once a NOTIFY with the
 counts (`apps.mwi.message_summary`, read in a worker thread), then one NOTIFY whenever the
 counts change (`MwiNotifier.message_waiting`), until it expires or the phone unsubscribes
-(Expires: 0), which is answered with a last NOTIFY saying "terminated".
+(Expires: 0), which is answered with a last NOTIFY saying "terminated". A NOTIFY answered with
+481 (or 404, 405, 408, 410, 489, 501), or never answered (Timer F), ends the subscription
+without one (RFC 6665 §4.2.2).
+
+`switch.tu.SwitchTU` hands it the SUBSCRIBEs, the NOTIFY responses and timeouts, and its
+expiry timer (`get_timer`/`handle_timer`, time as `now`); `SipServer.serve_message_summary`
+builds it.
 """
 
 from __future__ import annotations
@@ -185,11 +191,18 @@ class Subscriptions:
         return True
 
     def timeout(self, tx: ClientTransaction) -> bool:
+        """A NOTIFY went unanswered (Timer F) or could not be sent: the phone is gone."""
         subscription = self.notify_txs.pop(tx, None)
         if subscription is None:
             return False
+        log.info("subscription of %s for %s ended: a NOTIFY went unanswered",
+                 subscription.account.username, subscription.extension)  # fmt: skip
         self._forget(subscription)
         return True
+
+    def ended(self, tx: ClientTransaction) -> None:
+        """A client transaction is gone: forget it if it was a NOTIFY of ours."""
+        self.notify_txs.pop(tx, None)
 
     # -- MwiNotifier -----------------------------------------------------------------------------
 
@@ -235,17 +248,23 @@ class Subscriptions:
         return expires
 
     def _arm(self, subscription: Subscription) -> None:
-        heapq.heappush(
-            self._expiries, (subscription.expires_at, next(self._seq), subscription)
-        )
+        heapq.heappush(self._expiries, (subscription.expires_at, next(self._seq), subscription))
 
     def _first_notify(self, subscription: Subscription) -> None:
+        sent_before, was_active = subscription.notifies, subscription.active
+
         async def send() -> None:
             try:
                 body = await self.summary(subscription.extension)
             except Exception:
                 log.exception("message summary of %s could not be read", subscription.extension)
                 return
+            if subscription.notifies != sent_before:
+                # The counts changed while they were read, and that NOTIFY (newer than this
+                # body, perhaps) has gone out already: sending this one could undo it.
+                return
+            if was_active and not subscription.active:
+                return  # ended meanwhile: the phone unsubscribed, or answered 481
             self._notify(subscription, body, self.clock(), final=not subscription.active)
             self.flush()
 

@@ -1,5 +1,5 @@
-"""The transaction user: each endpoint event goes to the registrar or the B2BUA, or is answered
-here."""
+"""The transaction user: each endpoint event goes to the registrar, the B2BUA or the
+message-waiting subscriptions (when the apps serve them), or is answered here."""
 
 from __future__ import annotations
 
@@ -19,9 +19,10 @@ from vaxel.sip.endpoint import (
 )
 from vaxel.sip.errors import RemoteProtocolError
 from vaxel.sip.timers import Timer
-from vaxel.sip.transaction import ServerInviteTransaction
+from vaxel.sip.transaction import ClientTransaction, ServerInviteTransaction, Transaction
 from vaxel.switch.b2bua import ALLOW, B2bua
 from vaxel.switch.registrar import Registrar
+from vaxel.switch.subscriptions import ALLOW_EVENTS, Subscriptions
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +31,22 @@ SUPPORTED = ""  # no option tags yet (no 100rel, no timer, no path)
 
 
 class SwitchTU:
-    def __init__(self, endpoint: Endpoint, registrar: Registrar, b2bua: B2bua) -> None:
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        registrar: Registrar,
+        b2bua: B2bua,
+        subscriptions: Subscriptions | None = None,
+    ) -> None:
         self.endpoint = endpoint
         self.registrar = registrar
         self.b2bua = b2bua
+        self.subscriptions = subscriptions  # None: SUBSCRIBE is not allowed (405)
+
+    @property
+    def allow(self) -> str:
+        """The methods we take (Allow in OPTIONS and 405 answers)."""
+        return ALLOW if self.subscriptions is None else f"{ALLOW}, SUBSCRIBE"
 
     def handle_events(self, events: list[EndpointEvent], now: float) -> None:
         for event in events:
@@ -51,26 +64,43 @@ class SwitchTU:
                         )
 
     def _dispatch(self, event: EndpointEvent, now: float) -> None:
+        subscriptions = self.subscriptions
         if isinstance(event, RequestReceived):
             self._request(event, now)
         elif isinstance(event, ResponseReceived):
-            self.b2bua.response(event.tx, event.response, now)
+            if subscriptions is None or not subscriptions.response(event.tx, event.response, now):
+                self.b2bua.response(event.tx, event.response, now)
         elif isinstance(event, AckReceived):
             self.b2bua.ack(event.request, now)
         elif isinstance(event, CancelReceived):
             self.b2bua.cancel(event.invite_tx, now)
-        elif isinstance(event, TransactionTimeout):
-            self.b2bua.timeout(event.tx, event.timer, now)  # type: ignore[arg-type]
-        elif isinstance(event, TransportFailed):
-            self.b2bua.timeout(event.tx, Timer.B, now)  # type: ignore[arg-type]
+        elif isinstance(event, TransactionTimeout | TransportFailed):
+            if not self._notify_failed(event.tx):
+                timer = event.timer if isinstance(event, TransactionTimeout) else Timer.B
+                self.b2bua.timeout(event.tx, timer, now)  # type: ignore[arg-type]
         elif isinstance(event, TransactionEnded):
+            if subscriptions is not None:
+                subscriptions.ended(event.tx)
             self.b2bua.ended(event.tx)
+
+    def _notify_failed(self, tx: Transaction) -> bool:
+        """Whether `tx` was a NOTIFY of a subscription (which that ends)."""
+        subscriptions = self.subscriptions
+        return (
+            subscriptions is not None
+            and isinstance(tx, ClientTransaction)
+            and subscriptions.timeout(tx)
+        )
 
     def _request(self, event: RequestReceived, now: float) -> None:
         request, tx, endpoint = event.request, event.tx, self.endpoint
         method = request.method
+        subscriptions = self.subscriptions
         if request.to.tag is not None:
-            if not self.b2bua.in_dialog(tx, request, event.peer, now):
+            # Calls first (the hot path); a refresh or unsubscribe of a subscription next.
+            if self.b2bua.in_dialog(tx, request, event.peer, now):
+                return
+            if subscriptions is None or not subscriptions.in_dialog(tx, request, event.peer, now):
                 endpoint.send_response(tx, request.response(481), now)
             return
         if method == "INVITE":
@@ -78,21 +108,32 @@ class SwitchTU:
             self.b2bua.invite(tx, request, event.peer, now)
         elif method == "REGISTER":
             self.registrar.handle(tx, request, event.peer, now)
+        elif method == "SUBSCRIBE" and subscriptions is not None:
+            subscriptions.subscribe(tx, request, event.peer, now)  # 489 for other events
         elif method == "OPTIONS":
-            headers = [("Allow", ALLOW), ("Accept", ACCEPT), ("Supported", SUPPORTED)]
+            headers = [("Allow", self.allow), ("Accept", ACCEPT), ("Supported", SUPPORTED)]
+            if subscriptions is not None:
+                headers.append(("Allow-Events", ALLOW_EVENTS))
             endpoint.send_response(tx, request.response(200, headers=headers), now)
         elif method in ("BYE", "UPDATE", "INFO", "PRACK"):
             endpoint.send_response(tx, request.response(481), now)
         else:
-            endpoint.send_response(tx, request.response(405, headers=[("Allow", ALLOW)]), now)
+            headers = [("Allow", self.allow)]
+            endpoint.send_response(tx, request.response(405, headers=headers), now)
 
     def get_timer(self) -> float | None:
-        mine = self.registrar.get_timer()
+        first = self.registrar.get_timer()
         calls = self.b2bua.get_timer()
-        if mine is None or (calls is not None and calls < mine):
-            return calls
-        return mine
+        if first is None or (calls is not None and calls < first):
+            first = calls
+        if self.subscriptions is not None:
+            expiry = self.subscriptions.get_timer()
+            if first is None or (expiry is not None and expiry < first):
+                first = expiry
+        return first
 
     def handle_timer(self, now: float) -> None:
         self.registrar.handle_timer(now)
         self.b2bua.handle_timer(now)
+        if self.subscriptions is not None:
+            self.subscriptions.handle_timer(now)

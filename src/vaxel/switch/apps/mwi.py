@@ -2,9 +2,12 @@
 
 `message_summary()` is the `application/simple-message-summary` body, a pure function.
 `MessageWaiting` keeps the counts per mailbox from storage and tells an `MwiNotifier` when
-they change. SUBSCRIBE/NOTIFY is the B2BUA's: on a SUBSCRIBE for `Event: message-summary` it
-answers with `summary(extension)` in the first NOTIFY, and it implements `MwiNotifier` to send
-later NOTIFYs to every subscription of that extension.
+they change: after a message is left (`refresh`) and after any change to voicemail or
+mailboxes noted in storage's change feed (`watch`: the web, the phone menu).
+SUBSCRIBE/NOTIFY is `switch.subscriptions.Subscriptions`'s: on a SUBSCRIBE for
+`Event: message-summary` it sends `summary(extension)` (read in a worker thread) in the first
+NOTIFY, and it is the `MwiNotifier` that sends later NOTIFYs to every subscription of that
+extension (wired in `vaxel.app.build_switchboard`).
 """
 
 from __future__ import annotations
@@ -63,7 +66,7 @@ class MailboxCounts:
 
 
 class MwiNotifier(Protocol):
-    """Sends NOTIFY to the phones subscribed to a mailbox (the B2BUA implements it)."""
+    """Sends NOTIFY to the phones subscribed to a mailbox (switch.subscriptions does)."""
 
     def message_waiting(self, extension: str, body: str) -> None: ...
 
@@ -119,7 +122,7 @@ class MessageWaiting:
             self._notify(extension, counts)
 
     def watch(self, loop: asyncio.AbstractEventLoop) -> Callable[[], None]:
-        """Follow the change feed (web and retention changes too); returns an unsubscribe."""
+        """Follow the change feed (changes made on the web too); returns an unsubscribe."""
 
         def on_change(change: Change) -> None:
             if change.kind in WATCHED_CHANGES:
