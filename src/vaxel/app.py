@@ -4,9 +4,9 @@ in one event loop.
 The call apps are put together as their author intended (switch/apps/, flows/):
 
     CallbackFlows(db, plan, within_hours)                  missed calls → callbacks
-    VoicemailApp(db, settings, pins, listener=VoicemailFlows(callback_flows), mwi)
+    VoicemailApp(db, settings, MailboxPinStore(db), VoicemailFlows(callback_flows), mwi)
     MessageWaiting(db, notifier=SIP server's message-summary subscriptions)
-    SwitchboardQueue("vaxeln", callbacks=callback_flows)
+    SwitchboardQueue("vaxeln", callbacks=callback_flows, database)  sign-ins kept in storage
     PlanExecutor(voicemail, queues, observers=[callback_flows])
     FeatureApp(db, voicemail, queue)
 
@@ -30,7 +30,7 @@ from vaxel.config import Config, ConfigError
 from vaxel.domain.clock import TZ
 from vaxel.domain.numbers import NumberPlan
 from vaxel.flows.callbacks import CallbackFlows
-from vaxel.flows.voicemail import FilePinStore, VoicemailFlows
+from vaxel.flows.voicemail import MailboxPinStore, VoicemailFlows
 from vaxel.media.session import PortRange
 from vaxel.media.speech import Speech
 from vaxel.storage import Database
@@ -119,12 +119,14 @@ class Switchboard:
     async def start(self) -> None:
         """Load the routing directory (before the first call), follow mailbox changes."""
         await self.targets.start()
+        await self.queue.start()
         self._unwatch = self.mwi.watch(asyncio.get_running_loop())
 
     async def stop(self) -> None:
         if self._unwatch is not None:
             self._unwatch()
         await self.calls.stop()
+        await self.queue.stop()
         await self.targets.stop()
 
 
@@ -139,12 +141,12 @@ def build_switchboard(
     voicemail = VoicemailApp(
         db,
         VoicemailSettings(config.voicemail_dir),
-        pins=FilePinStore(config.voicemail_dir / "pins.json"),
+        pins=MailboxPinStore(db, legacy_file=config.voicemail_dir / "pins.json"),
         listener=VoicemailFlows(callback_flows),
         mwi=mwi,
     )
     name = settings.switchboard_queue
-    queue = SwitchboardQueue(name, clock=wallclock, callbacks=callback_flows)
+    queue = SwitchboardQueue(name, clock=wallclock, callbacks=callback_flows, database=db)
     executor = PlanExecutor(voicemail=voicemail, queues={name: queue}, observers=[callback_flows])
     apps = CallApps(
         executor,

@@ -128,7 +128,7 @@ def test_the_executor_observer_only_counts_unanswered_calls_without_a_message(
             CallResult(CallOutcome.VOICEMAIL, True, reason, voicemail=message), anna
         ))  # fmt: skip
         await flows.call_finished(finished(
-            CallResult(CallOutcome.ANNOUNCEMENT, True, reason, detail="queue_callback"), anna
+            CallResult(CallOutcome.CALLBACK, True, reason, detail="queue_callback"), anna
         ))  # fmt: skip
         await flows.call_finished(finished(CallResult(CallOutcome.ABANDONED, False, reason), None))
         assert tasks(db) == []

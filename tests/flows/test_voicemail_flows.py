@@ -1,23 +1,26 @@
-"""A stored voicemail becomes a callback; mailbox PINs are kept hashed."""
+"""A stored voicemail becomes a callback; mailbox PINs are kept hashed in the database."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import stat
 from datetime import datetime
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from flowkit import Org
 
 from vaxel.domain.callbacks import CallbackReason
 from vaxel.domain.clock import TZ
+from vaxel.domain.presence import Channel
 from vaxel.domain.voicemail import Mailbox, VoicemailMessage
 from vaxel.flows.callbacks import CallbackFlows
-from vaxel.flows.voicemail import FilePinStore, VoicemailFlows, voicemail_callback
-from vaxel.storage import Database
+from vaxel.flows.voicemail import MailboxPinStore, VoicemailFlows, voicemail_callback
+from vaxel.storage import Change, Database, NotFound
+from vaxel.storage.audit import AuditRepository
 from vaxel.storage.callbacks import CallbackRepository
+from vaxel.storage.voicemail import VoicemailRepository
 from vaxel.switch.apps.voicemail import StoredVoicemail
 from vaxel.switch.call_context import Callee
 
@@ -54,34 +57,128 @@ def test_a_function_mailbox_is_the_units_callback(db: Database, org: Org) -> Non
     assert voicemail_callback(callbacks, hidden) is None
 
 
-def test_pins_are_hashed_and_verified(tmp_path: Path) -> None:
-    store = FilePinStore(tmp_path / "vm" / "pins.json")
-    assert not store.has_pin(1) and not store.verify(1, "2468")
-    store.set_pin(1, "2468")
-    assert store.has_pin(1) and store.verify(1, "2468") and not store.verify(1, "2469")
-    text = (tmp_path / "vm" / "pins.json").read_text()
-    assert "2468" not in text and json.loads(text)["1"].startswith("$argon2")
-    assert stat.S_IMODE((tmp_path / "vm" / "pins.json").stat().st_mode) == 0o600
-    # Another process (or a restart) sees the same PINs.
-    assert FilePinStore(tmp_path / "vm" / "pins.json").verify(1, "2468")
-    store.set_pin(1, "97531")
-    assert store.verify(1, "97531") and not store.verify(1, "2468")
-    assert store.clear_pin(1) and not store.has_pin(1) and not store.clear_pin(1)
-    assert list((tmp_path / "vm").iterdir()) == [tmp_path / "vm" / "pins.json"]  # no temp files
+FAST = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)  # an old, weak setting
 
 
-def test_a_weak_pin_is_refused_in_swedish(tmp_path: Path) -> None:
-    store = FilePinStore(tmp_path / "pins.json")
+def mailboxes(db: Database, org: Org) -> tuple[Mailbox, Mailbox]:
+    with db.session() as s:
+        voicemail = VoicemailRepository(s)
+        anna = voicemail.create_mailbox("4123", org.anna, actor="t", channel=Channel.CLI)
+        bo = voicemail.create_mailbox("4124", org.bo, actor="t", channel=Channel.CLI)
+    return anna, bo
+
+
+def stored_hash(db: Database, mailbox_id: int) -> str | None:
+    with db.session() as s:
+        return VoicemailRepository(s).pin_hash(mailbox_id)
+
+
+def test_pins_are_hashed_in_the_database_and_survive_a_restart(
+    db: Database, org: Org, tmp_path: Path
+) -> None:
+    anna, _ = mailboxes(db, org)
+    seen: list[Change] = []
+    db.changes.subscribe(seen.append)
+    store = MailboxPinStore(db)
+    assert not store.has_pin(anna.id) and not store.verify(anna.id, "2468")
+    store.set_pin(anna.id, "2468")
+    assert store.has_pin(anna.id) and store.verify(anna.id, "2468")
+    assert not store.verify(anna.id, "2469")
+    hashed = stored_hash(db, anna.id)
+    assert hashed is not None and hashed.startswith("$argon2") and "2468" not in hashed
+    assert seen == [Change("mailbox", anna.id)]
+    with db.session() as s:
+        [entry] = AuditRepository(s).entries(action_prefix="mailbox.pin")
+    assert (entry.actor, entry.channel, entry.subject) == (
+        "voicemail",
+        Channel.PHONE,
+        f"mailbox:{anna.id}",
+    )
+    # A restart: a new process, a new connection, the same PIN.
+    again = Database(db.url)
+    try:
+        assert MailboxPinStore(again).verify(anna.id, "2468")
+    finally:
+        again.dispose()
+    store.set_pin(anna.id, "97531")
+    assert store.verify(anna.id, "97531") and not store.verify(anna.id, "2468")
+    assert store.clear_pin(anna.id) and not store.has_pin(anna.id)
+    assert not store.clear_pin(anna.id)
+    assert list(tmp_path.glob("**/pins*")) == []  # nothing on disk any more
+
+
+def test_a_weak_pin_is_refused_in_swedish(db: Database, org: Org) -> None:
+    anna, _ = mailboxes(db, org)
+    store = MailboxPinStore(db)
     with pytest.raises(ValueError, match="fyra till åtta siffror"):
-        store.set_pin(1, "12")
+        store.set_pin(anna.id, "12")
     with pytest.raises(ValueError, match="samma siffra"):
-        store.set_pin(1, "0000")
-    assert not store.has_pin(1)
+        store.set_pin(anna.id, "0000")
+    with pytest.raises(ValueError, match="anknytningsnummer"):
+        store.set_pin(anna.id, "4123")  # the mailbox's own extension
+    assert not store.has_pin(anna.id)
+    with pytest.raises(NotFound):
+        store.set_pin(anna.id + 100, "2468")
+    assert not store.has_pin(anna.id + 100) and not store.verify(anna.id + 100, "2468")
 
 
-def test_a_damaged_pin_file_is_an_error_not_an_open_door(tmp_path: Path) -> None:
+def test_an_old_hash_is_made_stronger_when_the_pin_is_right(db: Database, org: Org) -> None:
+    anna, _ = mailboxes(db, org)
+    MailboxPinStore(db, hasher=FAST).set_pin(anna.id, "2468")
+    weak = stored_hash(db, anna.id)
+    store = MailboxPinStore(db)
+    assert not store.verify(anna.id, "1357") and stored_hash(db, anna.id) == weak
+    assert store.verify(anna.id, "2468")
+    stronger = stored_hash(db, anna.id)
+    assert stronger is not None and stronger != weak
+    assert not store.hasher.check_needs_rehash(stronger)
+    assert store.verify(anna.id, "2468")
+    with db.session() as s:  # the PIN did not change: one audit entry, when it was set
+        assert len(AuditRepository(s).entries(action_prefix="mailbox.pin")) == 1
+
+
+def test_the_old_pin_file_is_imported_once(db: Database, org: Org, tmp_path: Path) -> None:
+    anna, bo = mailboxes(db, org)
+    MailboxPinStore(db).set_pin(bo.id, "8642")  # chosen since: the file must not win
+    path = tmp_path / "voicemail" / "pins.json"
+    path.parent.mkdir()
+    path.write_text(json.dumps({
+        str(anna.id): FAST.hash("2468"), str(bo.id): FAST.hash("1357"),
+        "999": FAST.hash("1111"), "x": "not a hash",
+    }))  # fmt: skip
+    store = MailboxPinStore(db, legacy_file=path)
+    assert store.verify(anna.id, "2468")  # the first use imports
+    assert store.verify(bo.id, "8642") and not store.verify(bo.id, "1357")
+    assert not path.exists()
+    assert (tmp_path / "voicemail" / "pins.json.imported").exists()
+    with db.session() as s:
+        details = [e.detail for e in AuditRepository(s).entries(action_prefix="mailbox.pin")]
+    assert details.count("imported from pins.json") == 1
+    # A restart finds no file and imports nothing; the PINs are in the database.
+    restarted = MailboxPinStore(db, legacy_file=path)
+    assert restarted.import_legacy() == []
+    assert restarted.verify(anna.id, "2468")
+
+
+def test_the_import_can_run_at_start(db: Database, org: Org, tmp_path: Path) -> None:
+    anna, _ = mailboxes(db, org)
+    path = tmp_path / "pins.json"
+    path.write_text(json.dumps({str(anna.id): FAST.hash("2468")}))
+    store = MailboxPinStore(db, legacy_file=path)
+    assert store.import_legacy() == [anna.id]
+    assert store.import_legacy() == []  # once
+    assert MailboxPinStore(db).verify(anna.id, "2468")
+
+
+def test_a_damaged_pin_file_is_an_error_not_an_open_door(
+    db: Database, org: Org, tmp_path: Path
+) -> None:
+    anna, _ = mailboxes(db, org)
     path = tmp_path / "pins.json"
     path.write_text("not json")
-    store = FilePinStore(path)
+    store = MailboxPinStore(db, legacy_file=path)
     with pytest.raises(RuntimeError, match="cannot be read"):
-        store.verify(1, "2468")
+        store.verify(anna.id, "2468")
+    with pytest.raises(RuntimeError, match="cannot be read"):
+        store.has_pin(anna.id)  # not "no PIN": that would let the owner's phone choose one
+    assert path.read_text() == "not json"  # left for an administrator to look at

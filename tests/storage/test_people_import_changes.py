@@ -167,6 +167,7 @@ def test_numbers_change_hands_in_one_file(db: Database, org: Org) -> None:
             box.id, GreetingState.RECORDED, "greetings/eva.wav", actor="t", channel=CLI
         )
         VoicemailRepository(s).add_message(box.id, "+46812345678", NOW, 12.0, "vm/eva-1.wav")
+        VoicemailRepository(s).set_pin_hash(box.id, "$argon2id$eva", actor="eva", channel=CLI)
     later = NOW + timedelta(hours=1)
     swapped = csv(
         "Eva Holm;eva@testby.se;IT;;4102;0701234567;;",
@@ -189,9 +190,11 @@ def test_numbers_change_hands_in_one_file(db: Database, org: Org) -> None:
         olle = d.resolve("olle@testby.se")
         voicemail = VoicemailRepository(s)
         box = voicemail.mailbox("4101")
-        # The mailbox follows the extension, without Eva's greeting or messages.
+        # The mailbox follows the extension, without Eva's greeting, messages or PIN (Olle
+        # chooses his own from his phone; Eva's must not open his mailbox).
         assert box is not None and box.person_id == olle.id
         assert box.greeting is GreetingState.DEFAULT and voicemail.messages(box.id) == []
+        assert voicemail.pin_hash(box.id) is None
         account = AccountRepository(s).account("vaxel", "4101")
         assert account is not None and account.person_id == olle.id
         assert account.ha1_md5 == digest_ha1("4101", "vaxel", "Olles-hemliga-1", "MD5")

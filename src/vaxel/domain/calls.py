@@ -1,4 +1,8 @@
-"""Call records: what the switch fills in for every call."""
+"""Call records: what the switch fills in for every call.
+
+Outcomes are stored as their string values (no database enum or check constraint), so a new
+one needs no migration; whatever shows or counts outcomes must know every value.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ class CallOutcome(enum.StrEnum):
     ANSWERED = "answered"
     VOICEMAIL = "voicemail"
     ANNOUNCEMENT = "announcement"  # the caller heard a return time or telephone hours and left
+    CALLBACK = "callback"  # the caller left the switchboard queue asking to be called back
     ABANDONED = "abandoned"
     BUSY = "busy"
     FAILED = "failed"

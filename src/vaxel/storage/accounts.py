@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -10,7 +12,7 @@ from vaxel.domain.presence import Channel
 from vaxel.storage.audit import audit
 from vaxel.storage.db import note_change
 from vaxel.storage.errors import NotFound
-from vaxel.storage.models import SipAccountRow
+from vaxel.storage.models import PersonRow, SipAccountRow
 
 
 def account_of(row: SipAccountRow) -> SipAccount:
@@ -108,6 +110,23 @@ class AccountRepository:
         query = select(SipAccountRow).order_by(SipAccountRow.username)
         if person_id is not None:
             query = query.where(SipAccountRow.person_id == person_id)
+        return [account_of(r) for r in self.session.scalars(query)]
+
+    def in_service(self, realm: str, on: date) -> list[SipAccount]:
+        """The accounts that may authenticate on that day: enabled, in ``realm``, of people who
+        work for us then (``domain.people.is_active``: started, and not past their end date).
+        Policy §1: a contractor's phones stop working after their last day."""
+        query = (
+            select(SipAccountRow)
+            .join(PersonRow, PersonRow.id == SipAccountRow.person_id)
+            .where(
+                SipAccountRow.realm == realm,
+                SipAccountRow.enabled.is_(True),
+                PersonRow.valid_from.is_(None) | (PersonRow.valid_from <= on),
+                PersonRow.valid_to.is_(None) | (PersonRow.valid_to >= on),
+            )
+            .order_by(SipAccountRow.username)
+        )
         return [account_of(r) for r in self.session.scalars(query)]
 
     def _row(self, account_id: int) -> SipAccountRow:

@@ -27,8 +27,8 @@ _PENDING = "vaxel_changes"
 @dataclass(frozen=True, slots=True)
 class Change:
     """Something was committed: ``kind`` names the aggregate ("person", "absence", "number",
-    "unit", "sip_account", "registration", "callback", "mailbox", "barring", "policy", "user"),
-    ``id`` its key (a person id for "absence")."""
+    "unit", "sip_account", "registration", "callback", "mailbox", "barring", "policy", "user",
+    "queue_sign_in"), ``id`` its key (a person id for "absence" and "queue_sign_in")."""
 
     kind: str
     id: int | str

@@ -294,6 +294,8 @@ class MailboxRow(Base):
     )
     greeting: Mapped[str] = mapped_column(String(20), default="default")
     greeting_path: Mapped[str] = mapped_column(String(500), default="")
+    # The owner's PIN for the phone menu, as an argon2 hash; NULL: no PIN chosen yet.
+    pin_hash: Mapped[str | None] = mapped_column(String(200))
 
 
 class VoicemailRow(Base):
@@ -308,6 +310,22 @@ class VoicemailRow(Base):
     duration_s: Mapped[float] = mapped_column(Float)
     path: Mapped[str] = mapped_column(String(500))
     heard: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+# --- The switchboard queue ------------------------------------------------------------------
+
+
+class QueueSignInRow(Base):
+    """An operator signed in to a queue (kept so that a restart does not sign everyone out)."""
+
+    __tablename__ = "queue_sign_ins"
+
+    queue: Mapped[str] = mapped_column(String(100), primary_key=True)
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    number: Mapped[str] = mapped_column(String(100))  # the extension or account offers ring
+    signed_in_at: Mapped[datetime]
 
 
 # --- Barring --------------------------------------------------------------------------------

@@ -129,7 +129,7 @@ class ImportResult:
     mailboxes_created: int = 0
     dry_run: bool = False
     # An extension given to someone new takes its mailbox and SIP account along (reset: the
-    # old greeting and messages were the previous holder's).
+    # old greeting, PIN and messages were the previous holder's).
     mailboxes_moved: int = 0
     accounts_moved: int = 0
     # Audio files of the previous holders' messages, for the caller to delete after commit.
@@ -785,9 +785,9 @@ class _Writer:
                 self.note(person_id, f"mailbox {row.extension}")
             elif box[1] != person_id:
                 # The extension changed hands: so does its mailbox, without the previous
-                # holder's greeting ("you have reached …") and messages.
+                # holder's greeting ("you have reached …"), PIN and messages.
                 moved_mailboxes.append((box[0], person_id))
-                self.note(person_id, f"mailbox {row.extension} taken over (greeting reset)")
+                self.note(person_id, f"mailbox {row.extension} taken over (greeting and PIN reset)")
             md5 = sha = ""
             if row.sip_password is not None:
                 md5 = digest_ha1(row.extension, self.realm, row.sip_password, "MD5")
@@ -855,7 +855,12 @@ class _Writer:
             self.session.execute(
                 update(MailboxRow)
                 .where(MailboxRow.id == mailbox_id)
-                .values(person_id=person_id, greeting=str(GreetingState.DEFAULT), greeting_path="")
+                .values(
+                    person_id=person_id,
+                    greeting=str(GreetingState.DEFAULT),
+                    greeting_path="",
+                    pin_hash=None,  # the previous holder's PIN must not open it
+                )
             )
             paths = list(
                 self.session.scalars(

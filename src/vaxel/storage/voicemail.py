@@ -1,10 +1,12 @@
-"""Voicemail boxes (one per extension) and the metadata of their messages."""
+"""Voicemail boxes (one per extension), their PINs (argon2 hashes) and the metadata of their
+messages."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from vaxel.domain.presence import Channel
@@ -91,6 +93,67 @@ class VoicemailRepository:
         audit(self.session, actor, channel, "mailbox.greeting", f"mailbox:{mailbox_id}", state)
         note_change(self.session, "mailbox", mailbox_id)
 
+    # -- the owner's PIN (hashed by the caller: this module never sees a PIN) -----------------
+
+    def extension(self, mailbox_id: int) -> str:
+        return self._row(mailbox_id).extension
+
+    def pin_hash(self, mailbox_id: int) -> str | None:
+        """The PIN's argon2 hash; None when no PIN is chosen (NotFound: no such mailbox)."""
+        return self._row(mailbox_id).pin_hash
+
+    def set_pin_hash(self, mailbox_id: int, pin_hash: str, *, actor: str, channel: Channel) -> None:
+        """A new PIN (already hashed)."""
+        if not pin_hash:
+            raise ValueError("pin_hash: empty")
+        row = self._row(mailbox_id)
+        row.pin_hash = pin_hash
+        audit(self.session, actor, channel, "mailbox.pin", f"mailbox:{mailbox_id}", "set")
+        note_change(self.session, "mailbox", mailbox_id)
+
+    def replace_pin_hash(self, mailbox_id: int, old: str, new: str) -> bool:
+        """Swap the hash of an unchanged PIN for a stronger one (argon2 parameters raised);
+        False if the PIN was changed meanwhile. Not audited: the PIN itself is the same."""
+        result = self.session.execute(
+            update(MailboxRow)
+            .where(MailboxRow.id == mailbox_id, MailboxRow.pin_hash == old)
+            .values(pin_hash=new)
+        )
+        if not _rowcount(result):
+            return False
+        note_change(self.session, "mailbox", mailbox_id)
+        return True
+
+    def clear_pin(self, mailbox_id: int, *, actor: str, channel: Channel) -> bool:
+        """Forget the PIN (the owner chooses a new one from their own phone); False if none."""
+        row = self._row(mailbox_id)
+        if row.pin_hash is None:
+            return False
+        row.pin_hash = None
+        audit(self.session, actor, channel, "mailbox.pin", f"mailbox:{mailbox_id}", "cleared")
+        note_change(self.session, "mailbox", mailbox_id)
+        return True
+
+    def import_pin_hashes(
+        self, hashes: Mapping[int, str], *, actor: str, channel: Channel, detail: str = "imported"
+    ) -> list[int]:
+        """Take over hashes kept elsewhere, only for existing mailboxes that have no PIN yet
+        (a PIN chosen since wins); the ids of the mailboxes that got one."""
+        imported: list[int] = []
+        for mailbox_id, pin_hash in sorted(hashes.items()):
+            result = self.session.execute(
+                update(MailboxRow)
+                .where(MailboxRow.id == mailbox_id, MailboxRow.pin_hash.is_(None))
+                .values(pin_hash=pin_hash)
+            )
+            if _rowcount(result):
+                imported.append(mailbox_id)
+                audit(self.session, actor, channel, "mailbox.pin", f"mailbox:{mailbox_id}", detail)
+                note_change(self.session, "mailbox", mailbox_id)
+        return imported
+
+    # -- messages ----------------------------------------------------------------------------
+
     def add_message(
         self,
         mailbox_id: int,
@@ -176,3 +239,7 @@ class VoicemailRepository:
         if row is None:
             raise NotFound(f"no mailbox {mailbox_id}")
         return row
+
+
+def _rowcount(result: object) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)

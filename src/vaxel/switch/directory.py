@@ -1,19 +1,22 @@
 """What the switch must know on the hot path, held in memory: accounts and numbers.
 
 Loaded from storage at start and reloaded (in a worker thread, then swapped in whole) when the
-change feed says accounts, numbers or people changed. A SIP message never waits on the
-database: it reads the snapshot that is current when it arrives.
+change feed says accounts, numbers or people changed, and at every local midnight: only the
+accounts of people who work for us that day are loaded (policy §1: a contractor's phones stop
+working after their last day), and end dates pass at midnight without any change being
+committed. A SIP message never waits on the database: it reads the snapshot that is current
+when it arrives.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time, timedelta
 
-from vaxel.domain.clock import TZ
+from vaxel.domain.clock import TZ, local
 from vaxel.domain.numbers import NumberAssignment, NumberKind, NumberPlan, try_normalise
 from vaxel.storage.accounts import AccountRepository
 from vaxel.storage.db import Change, Database
@@ -23,6 +26,19 @@ log = logging.getLogger(__name__)
 
 # Kinds of change that make the snapshot stale.
 RELOAD_ON = frozenset({"sip_account", "number", "person"})
+# The longest the midnight watch sleeps before it looks at the wall clock again: a clock that
+# is set or a machine that was suspended must not postpone the reload by long.
+MIDNIGHT_CHECK_S = 60.0
+
+
+def next_midnight(now: datetime) -> datetime:
+    """The start of the next local day (when yesterday's end dates have passed)."""
+    tomorrow = local(now).date() + timedelta(days=1)
+    return datetime.combine(tomorrow, time(0), tzinfo=TZ)
+
+
+def _wallclock() -> datetime:
+    return datetime.now(TZ)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,14 +96,26 @@ def build_snapshot(
 class DirectoryCache:
     """The current Snapshot, kept fresh from the database's change feed."""
 
-    def __init__(self, database: Database | None, realm: str, plan: NumberPlan) -> None:
+    def __init__(
+        self,
+        database: Database | None,
+        realm: str,
+        plan: NumberPlan,
+        *,
+        clock: Callable[[], datetime] = _wallclock,
+        check_every_s: float = MIDNIGHT_CHECK_S,
+    ) -> None:
         self.database = database
         self.realm = realm
         self.plan = plan
+        self.clock = clock
+        self.check_every_s = check_every_s
         self.snapshot = Snapshot()
+        self.loaded_at: datetime | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._unsubscribe: object = None
         self._reloading: asyncio.Task[None] | None = None
+        self._midnight: asyncio.Task[None] | None = None
         self._dirty = False
 
     # -- reads on the hot path -------------------------------------------------------------
@@ -118,26 +146,21 @@ class DirectoryCache:
     # -- loading ---------------------------------------------------------------------------
 
     def load(self) -> Snapshot:
-        """Read accounts and numbers now (blocking: call from a thread, or at start)."""
+        """Read accounts and numbers now (blocking: call from a thread, or at start).
+
+        Accounts: enabled ones of people who work for us today; an ended person's username is
+        unknown here, so their phone gets the same challenge as a stranger's."""
         if self.database is None:
             return self.snapshot
-        now = datetime.now(TZ)
+        now = self.clock()
         with self.database.session() as session:
-            repo = AccountRepository(session)
-            accounts = []
-            for found in repo.accounts():
-                if found.realm != self.realm:
-                    continue
-                # accounts() lists disabled ones too; account() is the enabled-only look-up.
-                if repo.account(found.realm, found.username) is None:
-                    continue
-                accounts.append(
-                    Account(
-                        found.id, found.username, found.person_id, found.ha1_md5, found.ha1_sha256
-                    )
-                )
+            accounts = [
+                Account(found.id, found.username, found.person_id, found.ha1_md5, found.ha1_sha256)
+                for found in AccountRepository(session).in_service(self.realm, local(now).date())
+            ]
             numbers = NumberRepository(session, self.plan).assignments(at=now)
         self.snapshot = build_snapshot(accounts, numbers, self.plan)
+        self.loaded_at = now
         log.info(
             "directory loaded: %d SIP accounts, %d numbers",
             len(self.snapshot.accounts),
@@ -146,17 +169,19 @@ class DirectoryCache:
         return self.snapshot
 
     async def start(self) -> None:
-        """Load, then follow the change feed."""
+        """Load, then follow the change feed and the calendar."""
         self._loop = asyncio.get_running_loop()
         await asyncio.to_thread(self.load)
         if self.database is not None:
             self._unsubscribe = self.database.changes.subscribe(self._on_change)
+            self._midnight = self._loop.create_task(self._reload_at_midnight())
 
     async def stop(self) -> None:
         if callable(self._unsubscribe):
             self._unsubscribe()
-        if self._reloading is not None:
-            self._reloading.cancel()
+        for task in (self._reloading, self._midnight):
+            if task is not None:
+                task.cancel()
 
     def _on_change(self, change: Change) -> None:
         # Called in the committing thread; hop onto the loop.
@@ -169,6 +194,11 @@ class DirectoryCache:
             return
         self._reloading = asyncio.get_running_loop().create_task(self._reload())
 
+    async def wait_reloaded(self) -> None:
+        """Until a reload in progress (and any it owes) is done (tests)."""
+        while self._reloading is not None and not self._reloading.done():
+            await asyncio.shield(self._reloading)
+
     async def _reload(self) -> None:
         while True:
             self._dirty = False
@@ -178,3 +208,21 @@ class DirectoryCache:
                 log.exception("directory reload failed; keeping the previous snapshot")
             if not self._dirty:
                 return
+
+    async def _reload_at_midnight(self) -> None:
+        """Reload when a new local day starts (and the snapshot is of an earlier day).
+
+        Sleeps in short steps and reads the wall clock each time rather than sleeping until
+        midnight at once: the loop's clock is monotonic and does not follow the wall clock."""
+        while True:
+            loaded = self.loaded_at
+            due = next_midnight(loaded if loaded is not None else self.clock())
+            wait_s = due.timestamp() - self.clock().timestamp()  # real seconds, across DST
+            if wait_s > 0:
+                await asyncio.sleep(min(wait_s, self.check_every_s))
+                continue
+            log.info("a new day: reloading SIP accounts (end dates that passed take effect)")
+            self._schedule_reload()
+            await self.wait_reloaded()
+            if self.loaded_at is loaded:  # the reload failed: try again after a pause
+                await asyncio.sleep(self.check_every_s)

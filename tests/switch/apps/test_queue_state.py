@@ -148,3 +148,21 @@ def test_snapshot_for_the_console() -> None:
     ]
     assert views[1].caller_name == "Per Persson" and views[1].dialled == "Bygglov"
     assert views[1].waiting_since == at(20)
+
+
+def test_restored_operators_keep_their_sign_in_time_and_order() -> None:
+    q = QueueState()
+    assert q.sign_in(CIA, at(500))  # signed in (by phone) before the restore got to her
+    assert q.restore(ANNA, at(-3600), at(600))
+    assert q.restore(BO, at(-60), at(600))
+    assert not q.restore(CIA, at(-7200), at(600))  # already in: her sign-in is newer
+    views = {v.person_id: v for v in q.operators()}
+    assert [views[p].signed_in_at for p in (1, 2, 3)] == [at(-3600), at(-60), at(500)]
+    assert views[1].idle_since == views[2].idle_since == at(600)
+    q.join(caller("a", 601))
+    offer = q.next_offer()
+    assert offer is not None and offer[1] == CIA  # idle the longest (since 500)
+    q.start_offer("a", CIA)
+    q.join(caller("b", 602))
+    offer = q.next_offer()
+    assert offer is not None and offer[1] == ANNA  # as idle as Bo, but restored first

@@ -9,7 +9,10 @@ vi upp dig"; pressing 1 makes a callback task (reason QUEUE) through `QueueCallb
 the call. A caller who hangs up is counted as abandoned, with their wait.
 
 Operators sign in and out with *21# / #21# (features.py) or from the console; the console also
-reads `snapshot()` and can `pick()` a caller or `answer_next()`.
+reads `snapshot()` and can `pick()` a caller or `answer_next()`. With a database, sign-ins and
+sign-outs (also the automatic one after too many missed offers) are stored in a worker thread,
+in the order they happened, and `start()` signs in again whoever was signed in when vaxel
+stopped; `stop()` waits for the writes still queued.
 """
 
 from __future__ import annotations
@@ -21,13 +24,18 @@ import logging
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
+from sqlalchemy.orm import Session
+
 from vaxel.domain.callbacks import can_call_back
+from vaxel.domain.clock import local
 from vaxel.media.announcer import Item
 from vaxel.media.g711 import FRAME_DURATION, PCMU, Codec
 from vaxel.media.sources import hold_music_source
+from vaxel.storage.db import Database
+from vaxel.storage.queue_sign_ins import QueueSignInRepository, SignedIn
 from vaxel.switch.apps import prompts
 from vaxel.switch.apps.queue_state import (
     DEFAULT_MAX_MISSED,
@@ -43,6 +51,8 @@ from vaxel.switch.call_context import CallContext, CallerHungUp, RingOutcome
 log = logging.getLogger(__name__)
 
 CALLBACK_DIGIT = "1"
+
+SignInWrite = Callable[[Session], object]
 
 
 class QueueError(Exception):
@@ -140,11 +150,13 @@ class SwitchboardQueue:
         *,
         clock: Callable[[], datetime],
         callbacks: QueueCallbacks | None = None,
+        database: Database | None = None,
     ) -> None:
         self.name = name
         self.settings = settings or QueueSettings()
         self.clock = clock
         self.callbacks = callbacks
+        self.database = database  # None: sign-ins live in memory only
         self.state = QueueState(max_missed=self.settings.max_missed)
         self.stats = QueueStats()
         self.abandoned: deque[Left] = deque(maxlen=1000)  # the latest, with their waits
@@ -152,6 +164,38 @@ class SwitchboardQueue:
         self._offers: dict[str, tuple[int, asyncio.Task[None]]] = {}
         self._after_calls: set[asyncio.Task[None]] = set()
         self._warm = False
+        self._writes: deque[SignInWrite] = deque()
+        self._writer: asyncio.Task[None] | None = None
+        self._changed_since_start: set[int] | None = None  # while start() reads
+
+    # -- start and stop --------------------------------------------------------------------------
+
+    async def start(self) -> int:
+        """Sign in again the operators who were signed in when vaxel stopped (people who no
+        longer work for us are dropped); how many."""
+        if self.database is None:
+            return 0
+        self._changed_since_start = set()
+        try:
+            found = await asyncio.to_thread(self._read_sign_ins, local(self.clock()).date())
+            now = self.clock()
+            restored = 0
+            for signed in found:
+                if signed.person_id in self._changed_since_start:
+                    continue  # signed in or out while we read: that is newer
+                operator = Operator(signed.person_id, signed.name, signed.number)
+                restored += self.state.restore(operator, signed.signed_in_at, now)
+        finally:
+            self._changed_since_start = None
+        if restored:
+            log.info("%s: %d operators signed in again after the restart", self.name, restored)
+        self._dispatch()
+        return restored
+
+    async def stop(self) -> None:
+        """Wait for the sign-ins and sign-outs still being written."""
+        while self._writer is not None and not self._writer.done():
+            await asyncio.shield(self._writer)
 
     # -- the console and feature codes -------------------------------------------------------
 
@@ -163,8 +207,10 @@ class SwitchboardQueue:
         return self.state.operators()
 
     def sign_in(self, operator: Operator) -> bool:
-        """Sign an operator in; False if they already were."""
-        added = self.state.sign_in(operator, self.clock())
+        """Sign an operator in; False if they already were (their number is updated)."""
+        now = self.clock()
+        added = self.state.sign_in(operator, now)
+        self._stored_sign_in(operator, now)
         self._dispatch()
         return added
 
@@ -175,6 +221,7 @@ class SwitchboardQueue:
                 task.cancel()
                 del self._offers[call_id]
         removed = self.state.sign_out(person_id)
+        self._stored_sign_out(person_id)
         self._dispatch()
         return removed
 
@@ -384,6 +431,7 @@ class SwitchboardQueue:
                 "%s: %s missed %d calls in a row and is signed out",
                 self.name, operator.name, self.settings.max_missed,
             )  # fmt: skip
+            self._stored_sign_out(person_id)
         self._dispatch()
 
     async def _until_hung_up(self, ctx: CallContext, person_id: int) -> None:
@@ -392,6 +440,54 @@ class SwitchboardQueue:
         finally:
             self.state.call_ended(person_id, self.clock())
             self._dispatch()
+
+    # -- sign-ins in the database -------------------------------------------------------------
+
+    def _stored_sign_in(self, operator: Operator, at: datetime) -> None:
+        queue, person_id, number = self.name, operator.person_id, operator.number
+
+        def write(session: Session) -> None:
+            QueueSignInRepository(session).sign_in(queue, person_id, number, at)
+
+        self._store(person_id, write)
+
+    def _stored_sign_out(self, person_id: int) -> None:
+        queue = self.name
+
+        def write(session: Session) -> None:
+            QueueSignInRepository(session).sign_out(queue, person_id)
+
+        self._store(person_id, write)
+
+    def _store(self, person_id: int, write: SignInWrite) -> None:
+        """Queue a write; one task writes them in order, in a worker thread."""
+        if self.database is None:
+            return
+        if self._changed_since_start is not None:
+            self._changed_since_start.add(person_id)
+        self._writes.append(write)
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.get_running_loop().create_task(self._write_all())
+
+    async def _write_all(self) -> None:
+        while self._writes:
+            writes = list(self._writes)
+            self._writes.clear()
+            await asyncio.to_thread(self._write, writes)
+
+    def _write(self, writes: list[SignInWrite]) -> None:
+        assert self.database is not None
+        for write in writes:  # one transaction each: one that fails loses no other
+            try:
+                with self.database.session() as session:
+                    write(session)
+            except Exception:
+                log.exception("%s: a sign-in or sign-out could not be stored", self.name)
+
+    def _read_sign_ins(self, today: date) -> list[SignedIn]:
+        assert self.database is not None
+        with self.database.session() as session:
+            return QueueSignInRepository(session).signed_in(self.name, on=today)
 
     async def _warm_up(self) -> None:
         # The hold music is computed once per process; a second of CPU that must not stall

@@ -10,6 +10,7 @@ Pure: no event loop, no clock (`now` comes in). `SwitchboardQueue` (queue.py) dr
 * An operator who lets an offer ring out goes to the back of the idle order; after
   `max_missed` offers in a row they are signed out, so callers are not offered to an empty
   chair.
+* Sign-ins outlive a restart: the queue stores them and `restore`s them here when it starts.
 """
 
 from __future__ import annotations
@@ -153,6 +154,18 @@ class QueueState:
             return False
         self._order += 1
         self._operators[operator.person_id] = _OperatorState(operator, now, now, self._order)
+        return True
+
+    def restore(self, operator: Operator, signed_in_at: datetime, now: datetime) -> bool:
+        """Sign in again an operator who was signed in before a restart: the sign-in time is
+        theirs, and they are idle from now (restore in sign-in order: it breaks the ties).
+        False if they are already signed in (left as they are)."""
+        if operator.person_id in self._operators:
+            return False
+        self._order += 1
+        self._operators[operator.person_id] = _OperatorState(
+            operator, signed_in_at, now, self._order
+        )
         return True
 
     def sign_out(self, person_id: int) -> bool:

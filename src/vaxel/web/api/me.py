@@ -53,6 +53,7 @@ OUTCOME_LABELS = {
     CallOutcome.ABANDONED: ("lade på", "hung up"),
     CallOutcome.BUSY: ("upptaget", "busy"),
     CallOutcome.FAILED: ("misslyckades", "failed"),
+    CallOutcome.CALLBACK: ("bad om återuppringning", "asked for a callback"),
 }
 
 

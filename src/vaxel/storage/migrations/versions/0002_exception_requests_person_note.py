@@ -3,7 +3,8 @@
 Written by hand and reviewed: one new table (barring_exception_requests: an employee asks,
 the unit's verksamhetschef approves or denies) and one new column (people.note, the
 operator's "Notering"). The column is NOT NULL with an empty default so that existing people
-get "" without a table copy; adding a column is a plain ALTER TABLE on SQLite too.
+get "" without a table copy; adding a column is a plain ALTER TABLE on SQLite too, and so is
+dropping it on the way down.
 
 Revision ID: 0002
 Revises: 0001
@@ -80,5 +81,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_barring_exception_requests_person_id"))
 
     op.drop_table("barring_exception_requests")
-    with op.batch_alter_table("people", schema=None) as batch_op:
-        batch_op.drop_column("note")
+    # A plain ALTER TABLE … DROP COLUMN (SQLite 3.35 or newer), not a batch table copy: on
+    # SQLite the copy drops and recreates people, and dropping a table with foreign keys on
+    # deletes its rows first, which cascades to numbers, accounts, absences … (and unlinks
+    # mailboxes).
+    op.drop_column("people", "note")
