@@ -70,8 +70,13 @@ def wallclock() -> datetime:
 
 
 def speech_for(config: Config) -> Speech:
-    """Swedish speech, cached under the data directory (tests render with the same one)."""
-    return Speech(config.data_dir / SPEECH_CACHE, config.data_dir / PROMPTS)
+    """Speech in the configured languages, cached under the data directory (tests render with
+    the same one)."""
+    return Speech(
+        config.data_dir / SPEECH_CACHE,
+        config.data_dir / PROMPTS,
+        languages=config.announcement_languages,
+    )
 
 
 def call_settings_from_env(env: Mapping[str, str] | None = None) -> CallSettings:

@@ -16,6 +16,27 @@ class ConfigError(ValueError):
     """A setting could not be understood; the message names the setting."""
 
 
+# The languages announcements can be said in (media.speech.LANGUAGES; a test keeps them equal),
+# and the choices: Swedish first (the policy's rule), English alone only for testing.
+ANNOUNCEMENT_LANGUAGES = ("sv", "en")
+_LANGUAGE_CHOICES = {"sv": ("sv",), "sv,en": ("sv", "en"), "en": ("en",)}
+
+
+def parse_announcement_languages(
+    text: str, setting: str = "VAXEL_ANNOUNCEMENT_LANGUAGES"
+) -> tuple[str, ...]:
+    """What callers hear, in order: "sv" (the default), "sv,en" (Swedish, then the same in
+    English) or "en" (for testing); spaces and case do not matter."""
+    chosen = _LANGUAGE_CHOICES.get("".join(text.split()).lower())
+    if chosen is None:
+        raise ConfigError(_languages_error(setting, text))
+    return chosen
+
+
+def _languages_error(setting: str, given: str) -> str:
+    return f"{setting}: expected sv, sv,en or en, got {given!r}"
+
+
 @dataclass(frozen=True, slots=True)
 class Listen:
     """A host and port to listen on."""
@@ -48,6 +69,8 @@ class Config:
     # A callback is due this many working hours after it was created; None means the
     # default rule of the domain (the end of the next working day).
     callback_within_hours: int | None = None
+    # What callers hear: Swedish, or Swedish then the same in English ("sv,en").
+    announcement_languages: tuple[str, ...] = ("sv",)
 
     @property
     def db_url(self) -> str:
@@ -82,6 +105,10 @@ class Config:
             values["extension_digits"] = _int(
                 env["VAXEL_EXTENSION_DIGITS"], "VAXEL_EXTENSION_DIGITS"
             )
+        if env.get("VAXEL_ANNOUNCEMENT_LANGUAGES", "").strip():
+            values["announcement_languages"] = parse_announcement_languages(
+                env["VAXEL_ANNOUNCEMENT_LANGUAGES"]
+            )
         if env.get("VAXEL_CALLBACK_WITHIN_HOURS"):
             values["callback_within_hours"] = _int(
                 env["VAXEL_CALLBACK_WITHIN_HOURS"], "VAXEL_CALLBACK_WITHIN_HOURS"
@@ -93,6 +120,8 @@ class Config:
                 value = Listen.parse(value, f"--{name}")
             if name == "data_dir" and isinstance(value, str):
                 value = Path(value)
+            if name == "announcement_languages" and isinstance(value, str):
+                value = parse_announcement_languages(value, "announcement_languages")
             values[name] = value
         result = replace(config, **values)  # type: ignore[arg-type]
         result.check()
@@ -111,6 +140,9 @@ class Config:
             raise ConfigError(
                 "VAXEL_DID_PREFIX and VAXEL_EXTENSION_DIGITS: a number has at most 15 digits"
             )
+        if tuple(self.announcement_languages) not in _LANGUAGE_CHOICES.values():
+            given = ",".join(self.announcement_languages)
+            raise ConfigError(_languages_error("VAXEL_ANNOUNCEMENT_LANGUAGES", given))
         if self.callback_within_hours is not None and self.callback_within_hours <= 0:
             raise ConfigError(
                 f"VAXEL_CALLBACK_WITHIN_HOURS: expected a positive number of hours, "

@@ -1,5 +1,8 @@
 """A real server for the browser tests: uvicorn on a free loopback port, in a thread, on a copy
-of the seeded SQLite database; and Chromium (Debian's) driven by Playwright."""
+of the seeded SQLite database; and Chromium (Debian's) driven by Playwright.
+
+tests/web (the seeded municipality) and tests/interop (vaxel as `vaxel serve`, SIPp, the
+callers' media) are put on sys.path, so the browser tests share their code by importing it."""
 
 from __future__ import annotations
 
@@ -19,7 +22,9 @@ import uvicorn
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "web"))
+for shared in ("web", "interop"):
+    if str(ROOT / "tests" / shared) not in sys.path:
+        sys.path.insert(0, str(ROOT / "tests" / shared))
 
 from seeding import PASSWORDS, Seeded, fixed_clock, make_config, open_db  # noqa: E402
 
@@ -104,9 +109,14 @@ def new_page(chromium: Any, **options: Any) -> Any:
 
 def log_in(page: Any, server: Server, username: str) -> None:
     """Log in through the log-in page, as a person would."""
-    page.goto(f"{server.url}/login")
+    log_in_at(page, server.url, username, PASSWORDS[username])
+
+
+def log_in_at(page: Any, url: str, username: str, password: str) -> None:
+    """Log in on the web at `url` (any running vaxel) through its log-in page."""
+    page.goto(f"{url}/login")
     page.get_by_label("Användarnamn").fill(username)
-    page.get_by_label("Lösenord").fill(PASSWORDS[username])
+    page.get_by_label("Lösenord").fill(password)
     page.get_by_role("button", name="Logga in").click()
     page.wait_for_load_state("networkidle")
 

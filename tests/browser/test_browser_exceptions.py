@@ -1,5 +1,6 @@
 """An employee asks for an exception, the chef approves it, the employee sees it approved; a
-note on a person reaches the operator's screen; the import page says what changed hands."""
+chef with nobody above asks, and an administrator decides; a note on a person reaches the
+operator's screen; the import page says what changed hands."""
 
 from __future__ import annotations
 
@@ -7,8 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness import Server, accessibility_problems, log_in, new_page, screenshot
+from harness import Server, accessibility_problems, log_in, log_in_at, new_page, screenshot
 from playwright.sync_api import expect
+from seeding import NOW
+
+from vaxel.domain.people import Person
+from vaxel.domain.presence import Channel
+from vaxel.storage.directory import DirectoryRepository
+from vaxel.storage.users import Role, UserRepository
 
 pytestmark = pytest.mark.browser
 
@@ -94,6 +101,56 @@ def test_a_chef_denies_and_the_employee_reads_why(chromium: Any, page: Any, serv
     expect(row).to_contain_text("Avslagen")
     expect(row).to_contain_text("Privata samtal rings från egen telefon.")
     screenshot(page, "me-exceptions-denied")
+
+
+def test_a_chef_with_nobody_above_asks_and_an_administrator_decides(
+    chromium: Any, page: Any, server: Server
+) -> None:
+    """Karin Ek is verksamhetschef of Samhällsbyggnadsförvaltningen; no chef is above her."""
+    with server.db.session() as s:
+        ida = DirectoryRepository(s).add_person(
+            Person(0, "Ida Holm", "ida@ekby.se", server.ids.units["Kontaktcenter"]),
+            actor="seed", channel=Channel.SYSTEM,
+        )  # fmt: skip
+        UserRepository(s).create("ida", "ekby-ida-admin-1", Role.ADMIN, now=NOW, actor="seed",
+                                 channel=Channel.SYSTEM, person_id=ida.id)  # fmt: skip
+    log_in(page, server, "chef")
+    page.goto(f"{server.url}/me/exceptions")
+    expect(page.locator("#request-goes-to-admin")).to_have_text(
+        "Ingen verksamhetschef står över dig, så ansökan går till en administratör, som beslutar."
+    )
+    page.get_by_label("Undantag", exact=True).select_option(label="Nåbar efter arbetstid")
+    page.get_by_label("Skäl").fill("Krisledningen ska nå mig under stormen")
+    page.get_by_role("button", name="Skicka ansökan").click()
+    expect(page.locator(".flash")).to_have_text("Ansökan är skickad till administratörerna.")
+    page.goto(f"{server.url}/chef/exceptions")
+    expect(page.locator("#requests")).to_contain_text("Inga ansökningar väntar på beslut.")
+
+    admin = new_page(chromium)
+    try:
+        log_in_at(admin, server.url, "ida", "ekby-ida-admin-1")
+        notice = admin.locator("#requests-waiting")
+        expect(notice).to_have_text(
+            "Ansökningar om undantag som väntar på en administratörs beslut: 1"
+        )
+        notice.get_by_role("link").click()
+        expect(admin.locator("h1")).to_have_text("Undantag att besluta")
+        request = admin.locator("article.request")
+        expect(request).to_contain_text("Karin Ek – Nåbar efter arbetstid")
+        expect(request).to_contain_text("Krisledningen ska nå mig under stormen")
+        assert accessibility_problems(admin) == []
+        screenshot(admin, "admin-exceptions")
+        request.get_by_role("button", name="Bevilja").click()
+        expect(admin.locator(".flash")).to_have_text(
+            "Ansökan är beviljad; undantaget gäller under perioden."
+        )
+        expect(admin.locator("#requests")).to_contain_text("Inga ansökningar väntar på beslut.")
+    finally:
+        admin.context.close()
+    page.goto(f"{server.url}/me/exceptions")
+    mine = page.locator("#my-requests tbody tr")
+    expect(mine).to_contain_text("Beviljad")
+    expect(mine).to_contain_text("Ida Holm")
 
 
 def test_a_persons_note_reaches_the_console(chromium: Any, page: Any, server: Server) -> None:

@@ -10,6 +10,7 @@ from vaxel.domain.clock import TZ
 from vaxel.domain.phrases import (
     absence_sentence_en,
     absence_sentence_sv,
+    cardinal_en,
     cardinal_sv,
     clock_en,
     clock_sv,
@@ -21,9 +22,10 @@ from vaxel.domain.phrases import (
     ordinal_sv,
     say_time_en,
     say_time_sv,
+    year_en,
 )
 from vaxel.domain.presence import Absence, AbsenceReason
-from vaxel.domain.telephone_hours import OFFICE_HOURS, parse_schedule
+from vaxel.domain.telephone_hours import OFFICE_HOURS, TelephoneHours, parse_schedule
 
 # Wednesday 2 December 2026, 11:00.
 NOW = datetime(2026, 12, 2, 11, 0, tzinfo=TZ)
@@ -64,8 +66,12 @@ def test_say_time_uses_local_time() -> None:
         (at(12, 2, 14, 30), "today at two thirty in the afternoon"),
         (at(12, 3, 8, 5), "tomorrow at eight oh five in the morning"),
         (at(12, 3, 12), "tomorrow at twelve noon"),
-        (at(12, 7, 19, 45), "Monday the seventh of December at seven forty-five in the evening"),
-        (at(1, 4, 8, year=2027), "Monday the fourth of January 2027 at eight in the morning"),
+        (at(12, 1, 16), "yesterday at four in the afternoon"),
+        (at(12, 7, 19, 45), "on Monday the seventh of December at seven forty-five in the evening"),
+        (
+            at(1, 4, 8, year=2027),
+            "on Monday the fourth of January twenty twenty-seven at eight in the morning",
+        ),
     ],
 )
 def test_say_time_en(when: datetime, said: str) -> None:
@@ -114,8 +120,8 @@ def test_closed_sentence() -> None:
         "Vi öppnar igen i morgon klockan åtta."
     )
     assert closed_sentence_en("Bygglov", mornings, at(12, 2, 15)) == (
-        "Bygglov's telephone hours are Monday to Friday from eight in the morning to twelve "
-        "noon. We open again tomorrow at eight in the morning."
+        "Bygglov is open Monday to Friday from eight in the morning to twelve noon. "
+        "We open again tomorrow at eight in the morning."
     )
     # Over Christmas the next opening is a date, not "i morgon".
     assert closed_sentence_sv("Bygglov", OFFICE_HOURS, at(12, 23, 17)).endswith(
@@ -152,7 +158,64 @@ aware = st.datetimes(timezones=st.timezones())
 def test_say_time_never_raises(when: datetime, now: datetime) -> None:
     said = say_time_sv(when, now)
     assert said and "klockan" in said and not any(ch.isdigit() for ch in said)
-    assert say_time_en(when, now)
+    said_en = say_time_en(when, now)
+    assert " at " in f" {said_en}" and not any(ch.isdigit() for ch in said_en)
+
+
+def test_english_numbers_and_years_are_said_in_words() -> None:
+    assert [cardinal_en(n) for n in (0, 19, 21, 59, 60, 99, 100, 123, 1000, 2026)] == [
+        "zero", "nineteen", "twenty-one", "fifty-nine", "sixty", "ninety-nine", "one hundred",
+        "one hundred and twenty-three", "one thousand", "two thousand and twenty-six",
+    ]  # fmt: skip
+    assert [year_en(y) for y in (2027, 2000, 2005, 2010, 1999, 1905, 1900)] == [
+        "twenty twenty-seven", "two thousand", "two thousand and five", "twenty ten",
+        "nineteen ninety-nine", "nineteen oh five", "nineteen hundred",
+    ]  # fmt: skip
+    with pytest.raises(ValueError):
+        cardinal_en(10000)
+
+
+@pytest.mark.parametrize(
+    ("clock", "said"),
+    [
+        (time(0, 0), "midnight"),
+        (time(0, 30), "twelve thirty in the morning"),
+        (time(8, 0), "eight in the morning"),
+        (time(11, 59), "eleven fifty-nine in the morning"),
+        (time(12, 0), "twelve noon"),
+        (time(12, 15), "twelve fifteen in the afternoon"),
+        (time(17, 59), "five fifty-nine in the afternoon"),
+        (time(18, 0), "six in the evening"),
+        (time(23, 5), "eleven oh five in the evening"),
+    ],
+)
+def test_english_clock_is_twelve_hour_with_the_part_of_the_day_in_words(
+    clock: time, said: str
+) -> None:
+    assert clock_en(clock) == said
+
+
+def test_english_sentences_say_the_same_facts_as_the_swedish() -> None:
+    holiday = Absence(AbsenceReason.SEMESTER, at(12, 7, 8))
+    assert absence_sentence_en("Anna Berg", holiday, NOW) == (
+        "Anna Berg is on vacation and will be back on Monday the seventh of December "
+        "at eight in the morning."
+    )
+    for reason in (AbsenceReason.SJUK, AbsenceReason.VAB):
+        away = Absence(reason, None)
+        assert absence_sentence_en("Anna Berg", away, NOW, discreet=True) == (
+            "Anna Berg is away. The return date is not known."
+        )
+    assert "sick" in absence_sentence_en("Anna Berg", Absence(AbsenceReason.SJUK, None), NOW)
+    never = TelephoneHours(weekly={})
+    assert closed_sentence_en("Bygglov", never, NOW) == (
+        "Bygglov has no telephone hours at the moment."
+    )
+    assert closed_sentence_en("Bygglov", OFFICE_HOURS, at(12, 23, 17)).endswith(
+        "We open again on Monday the twenty-eighth of December at eight in the morning."
+    )
+    # While open there is no "we open again".
+    assert "open again" not in closed_sentence_en("Bygglov", OFFICE_HOURS, at(12, 2, 10))
 
 
 @given(st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1)))

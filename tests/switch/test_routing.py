@@ -357,8 +357,8 @@ def test_a_function_number_at_0759_is_closed_and_at_0800_rings() -> None:
     assert info == AnnounceStep(
         "Bygglov har telefontid måndag till fredag klockan åtta till tolv. "
         "Vi öppnar igen i dag klockan åtta.",
-        "Bygglov's telephone hours are Monday to Friday from eight in the morning to twelve "
-        "noon. We open again today at eight in the morning.",
+        "Bygglov is open Monday to Friday from eight in the morning to twelve noon. "
+        "We open again today at eight in the morning.",
     )
     # The switchboard is closed too at 07:59: the function's own voicemail.
     assert isinstance(closed.steps[-1], VoicemailStep)

@@ -8,6 +8,7 @@ closures, switchboard hours and instants over several years, weighted to DST cha
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -17,8 +18,8 @@ from hypothesis import strategies as st
 from vaxel.domain.accounts import DeviceKind
 from vaxel.domain.clock import TZ, at_local, local
 from vaxel.domain.people import Person, PersonKind
-from vaxel.domain.phrases import say_time_sv
-from vaxel.domain.presence import Absence, AbsenceReason, current_absence
+from vaxel.domain.phrases import say_time_en, say_time_sv
+from vaxel.domain.presence import SENSITIVE_REASONS, Absence, AbsenceReason, current_absence
 from vaxel.domain.telephone_hours import Closure, TelephoneHours
 from vaxel.domain.voicemail import GreetingState, Mailbox
 from vaxel.switch.routing import (
@@ -62,6 +63,9 @@ SPECIAL_DAYS = [
     date(2028, 2, 29),
 ]
 UNKNOWN = re.compile(r"inte känd|inte känt|ingen telefontid")
+UNKNOWN_EN = re.compile(r"not known|no telephone hours")
+# What a sensitive absence reason (sjuk, VAB) sounds like in either language.
+SENSITIVE_WORDS = re.compile(r"sjuk|barn|sick|child", re.IGNORECASE)
 
 NAMES = ["Anna Berg", "Lars Nilsson", "Åsa Öberg", "Jonas", "Marie-Louise af Klint"]
 UNITS = ["Bygglov", "Skolskjuts", "IT-avdelningen", ""]
@@ -218,6 +222,13 @@ def spoken(plan: RoutePlan) -> str:
     )
 
 
+def spoken_en(plan: RoutePlan) -> str:
+    """What a caller hears in English (announcements set to "sv,en" or "en")."""
+    said = [s.text_en for s in reachable(plan) if isinstance(s, AnnounceStep | VoicemailStep)]
+    said += [s.prompt_en for s in plan.steps if isinstance(s, MenuStep)]
+    return " ".join(said)
+
+
 def offers_switchboard(plan: RoutePlan, s: RoutingSettings) -> bool:
     """The switchboard's queue can be reached, or (closed) the caller hears when it opens."""
     board = s.switchboard
@@ -296,10 +307,13 @@ def test_a_callee_who_cannot_answer_comes_with_when_or_the_switchboard(
     if not cannot:
         return
     text = spoken(plan)
+    text_en = spoken_en(plan)
     if back is not None:
         assert say_time_sv(back, now) in text, text
+        assert say_time_en(back, now) in text_en, text_en
     else:
         assert UNKNOWN.search(text), text
+        assert UNKNOWN_EN.search(text_en), text_en
         if not isinstance(target, SwitchboardTarget):
             assert offers_switchboard(plan, s), plan
     if (
@@ -310,6 +324,21 @@ def test_a_callee_who_cannot_answer_comes_with_when_or_the_switchboard(
     else:
         assert plan.informed
         assert plan.console_text in text
+
+
+@PROPERTY_SETTINGS
+@given(scenarios())
+def test_discreet_plans_never_name_a_sensitive_reason_in_either_language(
+    scenario: tuple[IncomingCall, Target | None, datetime, RoutingSettings],
+) -> None:
+    call, target, now, s = scenario
+    if not (isinstance(target, PersonTarget) and target.absence is not None):
+        return
+    if target.absence.reason not in SENSITIVE_REASONS:
+        return
+    plan = route(call, target, now, dataclasses.replace(s, discreet=True))
+    said = f"{spoken(plan)} {spoken_en(plan)} {plan.console_text}"
+    assert not SENSITIVE_WORDS.search(said), said
 
 
 @PROPERTY_SETTINGS

@@ -39,6 +39,8 @@ PAGES = {
         "/admin/closures": "Midsommarafton",
         "/admin/import": "CSV-fil",
         "/admin/users": "telefonist",
+        "/admin/exceptions": "Ansökningar utan verksamhetschef över sig",
+        "/chef": "Som administratör ser du alla enheter i",
     },
 }
 
@@ -124,3 +126,29 @@ def test_static_assets_are_ours(web: Web) -> None:
         response = web.client.get(f"/static/{name}")
         assert response.status_code == 200, name
         assert "http://" not in response.text and "https://" not in response.text
+
+
+def test_an_admin_sees_all_units_not_my_units(web: Web) -> None:
+    web.login("admin")
+    page = web.client.get("/chef").text
+    assert '<a href="/chef" aria-current="page">Alla enheter</a>' in page
+    assert "<h1>Alla enheter</h1>" in page and "Du är verksamhetschef" not in page
+    web.logout()
+    web.login("chef")
+    page = web.client.get("/chef").text
+    assert "<h1>Mina enheter</h1>" in page and "Du är verksamhetschef för" in page
+
+
+def test_my_devices_say_where_a_phone_registers(web: Web) -> None:
+    """SIP listens on every address (0.0.0.0:5060): the phone registers where the browser went."""
+    web.login("anna")
+    page = web.client.get("/me/devices").text
+    assert "registrera den mot testserver:5060 (UDP eller TCP)" in page
+    assert "domänen (realm) vaxel" in page
+
+
+def test_pages_have_our_icon(web: Web) -> None:
+    page = web.client.get("/login").text
+    assert '<link rel="icon" href="http://testserver/static/favicon.svg"' in page
+    icon = web.client.get("/static/favicon.svg")
+    assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg")

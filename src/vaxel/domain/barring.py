@@ -1,10 +1,11 @@
-"""Call barring: no private use; exceptions decided by the unit's verksamhetschef."""
+"""Call barring: no private use; exceptions decided by the unit's verksamhetschef (at the top
+of the organisation, where nobody is above, by an administrator; never by the person)."""
 
 from __future__ import annotations
 
 import enum
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -14,6 +15,7 @@ from phonenumbers import shortnumberinfo
 from vaxel.domain.clock import utc
 from vaxel.domain.errors import DomainError
 from vaxel.domain.numbers import NumberPlan
+from vaxel.domain.organisation import Unit, deciding_chef_of
 
 
 class NumberClass(enum.StrEnum):
@@ -45,7 +47,7 @@ class ExceptionKind(enum.StrEnum):
 class BarringException:
     person_id: int
     kind: ExceptionKind
-    decided_by_id: int  # the unit's verksamhetschef
+    decided_by_id: int  # the unit's verksamhetschef (at the top of the tree: an administrator)
     reason: str
     valid_from: datetime
     valid_to: datetime
@@ -186,22 +188,73 @@ def may_call(
     )
 
 
-def validate_exception(e: BarringException, unit_chef_id: int | None) -> None:
-    """Decided by the unit's verksamhetschef (not for themselves), time-limited, with a reason."""
-    if unit_chef_id is None:
-        raise DomainError("decided_by", "the unit has no verksamhetschef to decide exceptions")
-    if e.decided_by_id != unit_chef_id:
-        raise DomainError("decided_by", "an exception is decided by the unit's verksamhetschef")
-    if e.person_id == e.decided_by_id:
-        raise DomainError(
-            "decided_by", "no one decides an exception for themselves; ask the next level up"
-        )
+def validate_exception(
+    e: BarringException, unit_chef_id: int | None, *, by_admin: bool = False
+) -> None:
+    """Decided by whoever `Decider` names (not by the person), time-limited, with a reason.
+
+    `unit_chef_id` is the deciding chef (`deciding_chef_of`); `by_admin` says the decision is an
+    administrator's, which counts only where there is no such chef.
+    """
+    check_decider(Decider(unit_chef_id), e.person_id, e.decided_by_id, admin=by_admin)
     if not e.reason.strip():
         raise DomainError("reason", "an exception needs a reason")
     if e.valid_to <= e.valid_from:
         raise DomainError("valid_to", "the exception must end after it starts")
     if e.valid_to - e.valid_from > timedelta(days=MAX_EXCEPTION_DAYS):
         raise DomainError("valid_to", f"an exception lasts at most {MAX_EXCEPTION_DAYS} days")
+
+
+# --- Who decides ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Decider:
+    """Who decides a person's exceptions and their requests for one (policy §2).
+
+    The nearest verksamhetschef at or above the person's unit who is not the person: a chef's
+    own request goes one level up. At the top of the tree nobody is above (the kommundirektör,
+    or the chef of a unit with no chef over it); then an administrator decides, in their own
+    name. Nobody decides for themselves, an administrator included.
+    """
+
+    chef_id: int | None  # None: an administrator decides
+
+    @property
+    def by_admin(self) -> bool:
+        return self.chef_id is None
+
+
+def decider_for(units: Mapping[int, Unit], unit_id: int, person_id: int) -> Decider:
+    """Who decides for the person `person_id` of the unit `unit_id`."""
+    return Decider(deciding_chef_of(units, unit_id, person_id))
+
+
+def may_decide(decider: Decider, person_id: int, by_id: int | None, *, admin: bool) -> bool:
+    """Whether the person `by_id` (an administrator's own person when `admin`) may decide for
+    `person_id`, whose decider is `decider`. None (a log-in with no person) never may."""
+    if by_id is None:
+        return False
+    try:
+        check_decider(decider, person_id, by_id, admin=admin)
+    except DomainError:
+        return False
+    return True
+
+
+def check_decider(decider: Decider, person_id: int, by_id: int, *, admin: bool = False) -> None:
+    """DomainError("decided_by") naming the rule that `by_id` deciding for `person_id` breaks."""
+    if by_id == person_id:
+        raise DomainError(
+            "decided_by", "no one decides an exception for themselves; ask the next level up"
+        )
+    if decider.by_admin and not admin:
+        raise DomainError(
+            "decided_by",
+            "no verksamhetschef above the person decides exceptions; an administrator does",
+        )
+    if not decider.by_admin and by_id != decider.chef_id:
+        raise DomainError("decided_by", "an exception is decided by the unit's verksamhetschef")
 
 
 # --- Requests for exceptions ---------------------------------------------------------------
@@ -250,15 +303,18 @@ def validate_request(r: ExceptionRequest) -> None:
 
 
 def validate_denial(
-    r: ExceptionRequest, decided_by_id: int, unit_chef_id: int | None, reason: str
+    r: ExceptionRequest,
+    decided_by_id: int,
+    unit_chef_id: int | None,
+    reason: str,
+    *,
+    by_admin: bool = False,
 ) -> None:
-    """A pending request, denied by the unit's verksamhetschef, who says why."""
+    """A pending request, denied by its decider (`Decider`: the chef, or at the top of the tree
+    an administrator; never the person), who says why."""
     if not r.is_pending:
         raise DomainError("status", f"the request is already {r.status.value}")
-    if unit_chef_id is None:
-        raise DomainError("decided_by", "the unit has no verksamhetschef to decide exceptions")
-    if decided_by_id != unit_chef_id:
-        raise DomainError("decided_by", "an exception is decided by the unit's verksamhetschef")
+    check_decider(Decider(unit_chef_id), r.person_id, decided_by_id, admin=by_admin)
     if not reason.strip():
         raise DomainError("reason", "say why the request is denied")
 

@@ -1,8 +1,14 @@
 """What callers hear, as text for speech: return times, telephone hours, default greetings.
 
-Numbers are written as words so that any speech engine says them the same way. Swedish clock
-times are read as a digital clock, "fjorton och trettio" for 14.30 (never "halv tre", which
-is easy to mishear by an hour); English uses the 12-hour clock, "two thirty in the afternoon".
+Every sentence exists in Swedish and in English (the switch says the English one too when
+announcements are set to "sv,en"; see docs/routing.md). Numbers are written as words so that any
+speech engine says them the same way.
+
+Swedish clock times are read as a digital clock, "fjorton och trettio" for 14.30 (never "halv
+tre", which is easy to mishear by an hour). English uses the 12-hour clock with the part of the
+day in words, "two thirty in the afternoon", rather than "a.m." and "p.m.": those differ in one
+sound, and a caller on a bad line who mishears it is off by twelve hours. Noon and midnight are
+"twelve noon" and "midnight". English dates are British: "on Monday the third of December".
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ _ONES_EN = (
     "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
     "nineteen",
 )  # fmt: skip
-_TENS_EN = ("", "", "twenty", "thirty", "forty", "fifty")
+_TENS_EN = ("", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
 _ORDINALS_EN = (
     "", "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth",
     "tenth", "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth",
@@ -77,12 +83,34 @@ def ordinal_sv(n: int) -> str:
 
 
 def cardinal_en(n: int) -> str:
-    """0 … 59 in English words: 45 → "forty-five"."""
-    if not 0 <= n <= 59:
-        raise ValueError(f"{n} is outside 0…59")
+    """0 … 9999 in (British) English words: 45 → "forty-five", 123 → "one hundred and
+    twenty-three", 2026 → "two thousand and twenty-six"."""
+    if not 0 <= n <= 9999:
+        raise ValueError(f"{n} is outside 0…9999")
     if n < 20:
         return _ONES_EN[n]
-    return _TENS_EN[n // 10] + (f"-{_ONES_EN[n % 10]}" if n % 10 else "")
+    if n < 100:
+        return _TENS_EN[n // 10] + (f"-{_ONES_EN[n % 10]}" if n % 10 else "")
+    if n >= 1000:
+        said, rest = f"{_ONES_EN[n // 1000]} thousand", n % 1000
+    else:
+        said, rest = f"{_ONES_EN[n // 100]} hundred", n % 100
+    if rest == 0:
+        return said
+    return f"{said} and {cardinal_en(rest)}" if rest < 100 else f"{said} {cardinal_en(rest)}"
+
+
+def year_en(year: int) -> str:
+    """A year as English speakers say it: 2027 → "twenty twenty-seven", 2000 → "two thousand",
+    2005 → "two thousand and five", 1905 → "nineteen oh five"."""
+    if not 0 <= year <= 9999:
+        raise ValueError(f"{year} is outside 0…9999")
+    century, rest = divmod(year, 100)
+    if year < 100 or (century % 10 == 0 and rest < 10):
+        return cardinal_en(year)
+    if rest == 0:
+        return f"{cardinal_en(century)} hundred"
+    return f"{cardinal_en(century)} {'oh ' if rest < 10 else ''}{cardinal_en(rest)}"
 
 
 def ordinal_en(n: int) -> str:
@@ -120,7 +148,7 @@ def clock_en(t: time) -> str:
         minutes = f" oh {cardinal_en(t.minute)}"
     else:
         minutes = f" {cardinal_en(t.minute)}"
-    # Words rather than "a.m."/"p.m.": speech engines spell abbreviations out letter by letter.
+    # The part of the day in words, not "a.m."/"p.m." (see the module docstring).
     if t.hour < 12:
         part = "in the morning"
     elif t.hour < 18:
@@ -161,8 +189,9 @@ def say_time_sv(at: datetime, now: datetime) -> str:
 def say_time_en(at: datetime, now: datetime) -> str:
     """English speech for when `at` is, seen from `now`.
 
-    "today at two in the afternoon", "tomorrow at eight in the morning", "Monday the third
-    of December at eight in the morning", with the year when it is not this year.
+    "today at two in the afternoon", "tomorrow at eight in the morning", "on Monday the third
+    of December at eight in the morning", with the year in words when it is not this year
+    ("on Monday the fourth of January twenty twenty-seven at …").
     """
     when, today = _local(at), _local(now)
     clock = f"at {clock_en(when.time())}"
@@ -171,11 +200,11 @@ def say_time_en(at: datetime, now: datetime) -> str:
     if relative is not None:
         return f"{relative} {clock}"
     day = (
-        f"{WEEKDAY_NAMES_EN[when.weekday()]} the {ordinal_en(when.day)} "
+        f"on {WEEKDAY_NAMES_EN[when.weekday()]} the {ordinal_en(when.day)} "
         f"of {MONTHS_EN[when.month - 1]}"
     )
     if when.year != today.year:
-        day += f" {when.year}"
+        day += f" {year_en(when.year)}"
     return f"{day} {clock}"
 
 
@@ -239,10 +268,14 @@ def closed_sentence_sv(unit_name: str, hours: TelephoneHours, now: datetime) -> 
 
 
 def closed_sentence_en(unit_name: str, hours: TelephoneHours, now: datetime) -> str:
-    """English: the unit's telephone hours and, when closed, when it opens again."""
+    """English: the unit's telephone hours and, when closed, when it opens again.
+
+    "Bygglov is open Monday to Friday from eight in the morning to twelve noon. We open again
+    tomorrow at eight in the morning."
+    """
     if not hours.day_groups():
-        return f"{genitive_en(unit_name)} phone lines are closed for now."
-    text = f"{genitive_en(unit_name)} telephone hours are {spoken_hours_en(hours)}."
+        return f"{unit_name} has no telephone hours at the moment."
+    text = f"{unit_name} is open {spoken_hours_en(hours)}."
     opening = hours.next_opening(now)
     if opening is not None and not hours.is_open(now):
         text += f" We open again {say_time_en(opening, now)}."

@@ -8,18 +8,15 @@ mailbox), merged into the caller's open task when there is one.
 through `VoicemailRepository`: audited, and published on the change feed). Before migration
 0003 the hashes lived in `<voicemail>/pins.json`; the store takes them over once, for mailboxes
 that have no PIN yet, and renames the file `pins.json.imported`, so existing PINs keep
-working. `FilePinStore`, that file's own store, remains only until the composition root uses
-`MailboxPinStore`.
+working.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import os
-import tempfile
 import threading
 from pathlib import Path
 
@@ -200,70 +197,3 @@ def read_pin_file(path: Path) -> dict[str, str]:
     if not isinstance(data, dict):
         raise RuntimeError(f"{path}: the PIN file is not a JSON object")
     return {str(k): str(v) for k, v in data.items()}
-
-
-class FilePinStore:
-    """Mailbox PINs as argon2 hashes in a JSON file: superseded by `MailboxPinStore`, which
-    imports the file. Remove once nothing builds it."""
-
-    def __init__(self, path: str | os.PathLike[str], hasher: PasswordHasher | None = None) -> None:
-        self.path = Path(path)
-        self.hasher = hasher or PasswordHasher()
-        self._lock = threading.Lock()
-
-    def has_pin(self, mailbox_id: int) -> bool:
-        with self._lock:
-            return str(mailbox_id) in self._load()
-
-    def verify(self, mailbox_id: int, pin: str) -> bool:
-        with self._lock:
-            hashed = self._load().get(str(mailbox_id))
-        if hashed is None:
-            return False
-        try:
-            self.hasher.verify(hashed, pin)
-        except (VerificationError, InvalidHashError):
-            return False
-        if self.hasher.check_needs_rehash(hashed):
-            self._write(mailbox_id, self.hasher.hash(pin))
-        return True
-
-    def set_pin(self, mailbox_id: int, pin: str) -> None:
-        """Store a new PIN; ValueError (Swedish) when it is not acceptable."""
-        problem = pin_problem_sv(pin)
-        if problem is not None:
-            raise ValueError(problem)
-        self._write(mailbox_id, self.hasher.hash(pin))
-
-    def clear_pin(self, mailbox_id: int) -> bool:
-        """Forget a PIN (the owner sets a new one from their own phone); False if none."""
-        with self._lock:
-            pins = self._load()
-            if pins.pop(str(mailbox_id), None) is None:
-                return False
-            self._save(pins)
-            return True
-
-    def _write(self, mailbox_id: int, hashed: str) -> None:
-        with self._lock:
-            pins = self._load()
-            pins[str(mailbox_id)] = hashed
-            self._save(pins)
-
-    def _load(self) -> dict[str, str]:
-        return read_pin_file(self.path)
-
-    def _save(self, pins: dict[str, str]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".pins-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as file:
-                json.dump(pins, file, indent=1, sort_keys=True)
-                file.flush()
-                os.fsync(file.fileno())
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise

@@ -1,9 +1,14 @@
-"""Spoken prompts: Swedish (or English) text to 8 kHz PCM with espeak-ng, cached on disk.
+"""Spoken prompts: Swedish and English text to 8 kHz PCM with espeak-ng, cached on disk.
 
-A recorded prompt always wins: `prompt("lunch", text)` plays `<prompts>/<voice>/lunch.wav`
-(or `<prompts>/lunch.wav`) when someone has recorded one, and speaks `text` otherwise.
-Rendered speech is kept in the cache under a hash of (engine version, voice, text), so each
-sentence is synthesised once per machine.
+Swedish is spoken with the voice `sv`, English with `en-gb`. A recorded prompt always wins:
+`prompt("lunch", text, "sv")` plays `<prompts>/sv/lunch.wav` (or, for Swedish only, the older
+`<prompts>/lunch.wav`) when someone has recorded one, and speaks `text` otherwise; English
+recordings are `<prompts>/en/<id>.wav`. Rendered speech is kept in the cache under a hash of
+(engine version, voice, text), so each sentence is synthesised once per machine and voice.
+
+`Speech.languages` is what callers hear, in order: ("sv",) (the default), ("sv", "en") for
+Swedish then the same in English, or ("en",) for testing. The announcer says every
+announcement once per language (media.announcer).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import re
 import subprocess
 import tempfile
 from array import array
+from collections.abc import Sequence
 from pathlib import Path
 
 from vaxel.media.g711 import SAMPLE_RATE
@@ -24,6 +30,21 @@ from vaxel.media.wav import decode_wav, encode_wav, read_wav
 ENGINE_VERSION = "espeak-ng/1"  # change it when rendering changes, so old cache entries go unused
 PEAK = 16000  # about −6 dBFS: as loud as a recorded prompt, with room for G.711
 _PROMPT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+SWEDISH, ENGLISH = "sv", "en"
+LANGUAGES = (SWEDISH, ENGLISH)  # what the switch can say; Swedish first (the policy's rule)
+
+
+def check_languages(languages: Sequence[str]) -> tuple[str, ...]:
+    """The languages as a tuple; ValueError unless they are known, distinct and at least one."""
+    chosen = tuple(languages)
+    unknown = [language for language in chosen if language not in LANGUAGES]
+    if not chosen or unknown or len(set(chosen)) != len(chosen):
+        raise ValueError(
+            f"languages {','.join(chosen)!r}: expected one or more of {', '.join(LANGUAGES)}, "
+            "each once (e.g. sv or sv,en)"
+        )
+    return chosen
 
 
 class SpeechError(RuntimeError):
@@ -40,7 +61,11 @@ def _normalise(pcm: bytes) -> bytes:
 
 
 class Speech:
-    """Renders and caches prompts; safe to share between calls."""
+    """Renders and caches prompts; safe to share between calls.
+
+    `voice` is the espeak-ng voice for Swedish (and for `render` without a voice), `voice_en`
+    the one for English; `languages` what callers hear, in order (see the module docstring).
+    """
 
     def __init__(
         self,
@@ -48,6 +73,8 @@ class Speech:
         prompts_dir: str | os.PathLike[str] | None = None,
         *,
         voice: str = "sv",
+        voice_en: str = "en-gb",
+        languages: Sequence[str] = (SWEDISH,),
         program: str = "espeak-ng",
         words_per_minute: int | None = None,
         timeout: float = 30.0,
@@ -55,6 +82,8 @@ class Speech:
         self.cache_dir = Path(cache_dir)
         self.prompts_dir = Path(prompts_dir) if prompts_dir is not None else None
         self.voice = voice
+        self.voice_en = voice_en
+        self.languages = check_languages(languages)
         self.program = program
         self.words_per_minute = words_per_minute
         self.timeout = timeout
@@ -64,19 +93,22 @@ class Speech:
         key = "\n".join((ENGINE_VERSION, voice or self.voice, str(self.words_per_minute), text))
         return self.cache_dir / f"{hashlib.sha256(key.encode('utf-8')).hexdigest()}.wav"
 
-    def recorded(self, prompt_id: str, voice: str | None = None) -> Path | None:
-        """The recorded file for a prompt id, if there is one."""
+    def voice_for(self, language: str) -> str:
+        """The espeak-ng voice that speaks `language` ("sv" or "en")."""
+        check_languages((language,))
+        return self.voice_en if language == ENGLISH else self.voice
+
+    def recorded(self, prompt_id: str, language: str = SWEDISH) -> Path | None:
+        """The recorded file for a prompt id in `language`, if there is one."""
         if not _PROMPT_ID.fullmatch(prompt_id):
             raise ValueError(f"prompt id {prompt_id!r} may hold only letters, digits, _ . -")
+        check_languages((language,))
         if self.prompts_dir is None:
             return None
-        for candidate in (
-            self.prompts_dir / (voice or self.voice) / f"{prompt_id}.wav",
-            self.prompts_dir / f"{prompt_id}.wav",
-        ):
-            if candidate.is_file():
-                return candidate
-        return None
+        candidates = [self.prompts_dir / language / f"{prompt_id}.wav"]
+        if language == SWEDISH:  # recordings from before there was English: Swedish ones
+            candidates.append(self.prompts_dir / f"{prompt_id}.wav")
+        return next((path for path in candidates if path.is_file()), None)
 
     def _command(self, voice: str) -> list[str]:
         command = [self.program, "-v", voice, "--stdin", "--stdout"]
@@ -175,16 +207,19 @@ class Speech:
         detail = stderr.decode("utf-8", errors="replace").strip() or "no message"
         return f"{self.program} -v {voice} failed with exit code {code}: {detail}"
 
-    async def prompt(self, prompt_id: str, text: str, voice: str | None = None) -> bytes:
-        """The recorded prompt `prompt_id` if there is one, else `text` spoken."""
-        recorded = self.recorded(prompt_id, voice)
+    async def prompt(self, prompt_id: str, text: str, language: str = SWEDISH) -> bytes:
+        """The recorded prompt `prompt_id` in `language` if there is one, else `text` spoken
+        with that language's voice."""
+        recorded = self.recorded(prompt_id, language)
         if recorded is not None:
             return await asyncio.to_thread(_load_prompt, recorded)
-        return await self.render(text, voice)
+        return await self.render(text, self.voice_for(language))
 
-    def prompt_sync(self, prompt_id: str, text: str, voice: str | None = None) -> bytes:
-        recorded = self.recorded(prompt_id, voice)
-        return _load_prompt(recorded) if recorded is not None else self.render_sync(text, voice)
+    def prompt_sync(self, prompt_id: str, text: str, language: str = SWEDISH) -> bytes:
+        recorded = self.recorded(prompt_id, language)
+        if recorded is not None:
+            return _load_prompt(recorded)
+        return self.render_sync(text, self.voice_for(language))
 
 
 def _load_prompt(path: Path) -> bytes:

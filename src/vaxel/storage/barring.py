@@ -1,4 +1,5 @@
-"""Barring classes per person and the exceptions a verksamhetschef decides (policy §2)."""
+"""Barring classes per person and the exceptions a verksamhetschef decides (policy §2); at the
+top of the organisation, where no chef is above the person, an administrator decides."""
 
 from __future__ import annotations
 
@@ -11,15 +12,17 @@ from sqlalchemy.orm import Session
 from vaxel.domain.barring import (
     BarringClass,
     BarringException,
+    Decider,
     ExceptionKind,
     ExceptionRequest,
     RequestStatus,
+    decider_for,
     validate_denial,
     validate_exception,
     validate_request,
 )
 from vaxel.domain.errors import DomainError
-from vaxel.domain.organisation import Unit, deciding_chef_of
+from vaxel.domain.organisation import Unit
 from vaxel.domain.presence import Channel
 from vaxel.storage._convert import unit_of
 from vaxel.storage.audit import audit
@@ -95,14 +98,18 @@ class BarringRepository:
         note_change(self.session, "barring", person_id)
 
     def add_exception(
-        self, exception: BarringException, *, actor: str, channel: Channel, now: datetime
+        self,
+        exception: BarringException,
+        *,
+        actor: str,
+        channel: Channel,
+        now: datetime,
+        by_admin: bool = False,
     ) -> int:
-        """Store an exception; DomainError unless the unit's verksamhetschef decided it."""
-        person = self.session.get(PersonRow, exception.person_id)
-        if person is None:
-            raise NotFound(f"no person with id {exception.person_id}")
-        chef = deciding_chef_of(self._units(), person.unit_id, person.id)
-        validate_exception(exception, chef)
+        """Store an exception; DomainError unless its decider (`Decider`) decided it.
+        ``by_admin``: decided_by is an administrator's person (counts at the top of the tree)."""
+        decider = self.decider(exception.person_id)
+        validate_exception(exception, decider.chef_id, by_admin=by_admin)
         row = BarringExceptionRow(
             person_id=exception.person_id,
             kind=str(exception.kind),
@@ -235,20 +242,40 @@ class BarringRepository:
     def pending_for_chef(self, chef_id: int) -> list[ExceptionRequest]:
         """Pending requests this verksamhetschef decides: their units' people, and the chefs
         of the units below whose own requests go one level up. Oldest first."""
+        return self._pending_for(Decider(chef_id))
+
+    def pending_for_admin(self) -> list[ExceptionRequest]:
+        """Pending requests of people with no verksamhetschef above them (the top of the tree),
+        which an administrator decides. Oldest first."""
+        return self._pending_for(Decider(None))
+
+    def deciders(self, requests: Collection[ExceptionRequest]) -> dict[int, Decider]:
+        """Who decides each of these requests, by request id."""
         units = self._units()
         unit_of_person = dict(self.session.execute(select(PersonRow.id, PersonRow.unit_id)).all())
-        return [
-            r for r in self.pending_for_units(units)
-            if deciding_chef_of(units, unit_of_person[r.person_id], r.person_id) == chef_id
-        ]  # fmt: skip
+        return {
+            r.id: decider_for(units, unit_of_person[r.person_id], r.person_id) for r in requests
+        }
 
-    def decider_of(self, person_id: int) -> int | None:
-        """Who decides this person's requests: their unit's verksamhetschef (for a chef, the
-        one above them)."""
+    def _pending_for(self, decider: Decider) -> list[ExceptionRequest]:
+        pending = self.requests(status=RequestStatus.PENDING)
+        by_request = self.deciders(pending)
+        return sorted(
+            (r for r in pending if by_request[r.id] == decider),
+            key=lambda r: (r.requested_at, r.id),
+        )
+
+    def decider(self, person_id: int) -> Decider:
+        """Who decides this person's exceptions and requests (`Decider`)."""
         person = self.session.get(PersonRow, person_id)
         if person is None:
             raise NotFound(f"no person with id {person_id}")
-        return deciding_chef_of(self._units(), person.unit_id, person.id)
+        return decider_for(self._units(), person.unit_id, person.id)
+
+    def decider_of(self, person_id: int) -> int | None:
+        """The verksamhetschef who decides this person's requests (for a chef, the one above
+        them); None at the top of the tree, where an administrator decides."""
+        return self.decider(person_id).chef_id
 
     def decide(
         self,
@@ -262,9 +289,11 @@ class BarringRepository:
         actor: str,
         channel: Channel,
         now: datetime,
+        by_admin: bool = False,
     ) -> ExceptionRequest:
         """Approve (creating the exception, for the wanted period unless another is given) or
-        deny (``reason`` required) a pending request. Only the unit's verksamhetschef decides:
+        deny (``reason`` required) a pending request. Only its decider decides (the unit's
+        verksamhetschef; ``by_admin``, an administrator's person, at the top of the tree):
         DomainError("decided_by") for anyone else, DomainError("status") if already decided.
         """
         row = self._request_row(request_id)
@@ -282,10 +311,14 @@ class BarringRepository:
                 valid_to=valid_to or current.wanted_to,
                 decided_at=now,
             )
-            row.exception_id = self.add_exception(exception, actor=actor, channel=channel, now=now)
+            row.exception_id = self.add_exception(
+                exception, actor=actor, channel=channel, now=now, by_admin=by_admin
+            )
             row.status = str(RequestStatus.APPROVED)
         else:
-            validate_denial(current, decided_by_id, self.decider_of(row.person_id), reason)
+            validate_denial(
+                current, decided_by_id, self.decider_of(row.person_id), reason, by_admin=by_admin
+            )
             row.status = str(RequestStatus.DENIED)
         row.decided_by_id = decided_by_id
         row.decided_at = now

@@ -13,6 +13,8 @@ There are two ways for the B2BUA to provide one:
 
 Contracts that every implementation keeps:
 
+* `say` speaks in the languages callers hear (`Speech.languages`: Swedish, or Swedish then
+  English), as one play, so a digit barges in during either language.
 * Media operations (`play`, `say`, `collect_digits`) raise `CallerHungUp` once the call has
   ended (before or while they run). `record` does not: a caller who hangs up after speaking
   has left a message, so it returns the recording with reason "hangup".
@@ -38,7 +40,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from vaxel.media.announcer import Announcer, Item, Prompt
+from vaxel.media.announcer import Announcer, Item, Prompt, Sentence
 from vaxel.media.player import Player, PlayResult
 from vaxel.media.recorder import Recorder, RecordingResult
 from vaxel.media.session import RtpSession
@@ -60,6 +62,7 @@ __all__ = [
     "Prompt",
     "RingOutcome",
     "RingResult",
+    "Sentence",
 ]
 
 
@@ -139,7 +142,9 @@ class CallContext(Protocol):
         ...
 
     async def say(self, *items: Item, barge_in: bool = False) -> PlayResult:
-        """Speak Swedish text (a `Prompt` plays its recording where there is one)."""
+        """Speak the items in each language callers hear (Swedish; with English on, then the
+        same in English), as one play: `barge_in` works in either language. A `Prompt` plays
+        its recording where there is one; plain text is Swedish only."""
         ...
 
     def stop_playing(self) -> None:

@@ -7,6 +7,9 @@ RoutePlan. The decision table in prose is docs/routing.md.
 The policy's promise (§2) is kept by construction: a RoutePlan never ends on a bare RingStep,
 and every path for a callee who cannot answer says when they are back (or when the unit
 opens), or says that this is not known and offers the switchboard (växeln).
+
+Every spoken step carries its Swedish and its English sentence, built from the same facts by
+domain.phrases; which of them callers hear is the switch's setting, not routing's concern.
 """
 
 from __future__ import annotations

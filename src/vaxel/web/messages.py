@@ -24,6 +24,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "nav_console": ("Växelkonsol", "Operator console"),
     "nav_me": ("Min telefon", "My phone"),
     "nav_chef": ("Mina enheter", "My units"),
+    "nav_chef_admin": ("Alla enheter", "All units"),
     "nav_admin": ("Administration", "Administration"),
     "nav_me_presence": ("Hänvisning", "Divert"),
     "nav_me_callbacks": ("Återuppringningar", "Callbacks"),
@@ -42,6 +43,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "nav_admin_closures": ("Helgdagar och stängt", "Holidays and closures"),
     "nav_admin_import": ("Import", "Import"),
     "nav_admin_users": ("Inloggningar", "Log-ins"),
+    "nav_admin_exceptions": ("Undantag", "Exceptions"),
     # --- errors ---------------------------------------------------------------------------------
     "error_title": ("Det gick inte", "That did not work"),
     "error_not_found": ("Sidan eller uppgiften finns inte.", "The page or item does not exist."),
@@ -81,6 +83,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error_not_your_unit": (
         "Det här gäller en enhet där du inte är verksamhetschef.",
         "This concerns a unit you are not the manager of.",
+    ),
+    "error_own_request": (
+        "Ingen beslutar om sin egen ansökan; den går till nivån över dig.",
+        "Nobody decides their own request; it goes to the level above you.",
+    ),
+    "error_admin_decides": (
+        "Ingen verksamhetschef står över personen, så en administratör beslutar.",
+        "No manager is above this person, so an administrator decides.",
+    ),
+    "error_admin_no_person": (
+        "Ett beslut fattas i en persons namn, och din inloggning hör inte till någon person i "
+        "katalogen. Besluta med en administratörsinloggning som är kopplad till dig "
+        "(Administration → Inloggningar).",
+        "A decision is made in a person's name, and your log-in does not belong to a person in "
+        "the directory. Decide with an administrator log-in linked to you "
+        "(Administration → Log-ins).",
     ),
     "error_not_your_voicemail": (
         "Meddelandet finns inte i din röstbrevlåda.",
@@ -299,6 +317,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Alla dina telefoner ringer när någon söker dig och du inte är hänvisad.",
         "All your devices ring when someone calls and you are not diverted.",
     ),
+    "devices_connect": (
+        "Så kopplar du en bordstelefon eller softphone: registrera den mot {server} (UDP eller "
+        "TCP) med ditt SIP-användarnamn nedan och domänen (realm) {realm}. Lösenordet får du "
+        "av administratören.",
+        "To connect a desk phone or softphone: register it at {server} (UDP or TCP) with your "
+        "SIP user name below and the domain (realm) {realm}. The administrator gives you the "
+        "password.",
+    ),
     "device": ("Telefon", "Device"),
     "sip_username": ("SIP-användare", "SIP user"),
     "registered_q": ("Ansluten", "Registered"),
@@ -319,6 +345,19 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "You are not the manager of any unit in the directory.",
     ),
     "chef_units_intro": ("Du är verksamhetschef för", "You manage"),
+    "chef_heading_admin": ("Alla enheter", "All units"),
+    "admin_units_intro": (
+        "Som administratör ser du alla enheter i",
+        "As an administrator you see every unit of",
+    ),
+    "exceptions_intro_admin": (
+        "Här ser du alla ansökningar som väntar och alla beslutade undantag. Varje enhets "
+        "verksamhetschef beslutar för sina medarbetare; där ingen verksamhetschef står över "
+        "personen beslutar en administratör, under",
+        "Here you see every waiting request and every decided exception. Each unit's manager "
+        "decides for their staff; where no manager is above the person, an administrator "
+        "decides, under",
+    ),
     "finding_missing_greeting": ("Saknar egen hälsningsfras", "No greeting of their own"),
     "finding_absent_without_return": ("Hänvisade utan återkomsttid", "Diverted without a return"),
     "finding_overdue_callback": ("Försenade återuppringningar", "Overdue callbacks"),
@@ -526,6 +565,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Ansökan går till {name}, som beslutar.",
         "The request goes to {name}, who decides.",
     ),
+    "request_goes_to_admin": (
+        "Ingen verksamhetschef står över dig, så ansökan går till en administratör, som beslutar.",
+        "No manager is above you, so the request goes to an administrator, who decides.",
+    ),
     "request_reason": ("Skäl", "Reason"),
     "request_reason_hint": ("varför behöver du undantaget?", "why do you need the exception?"),
     "wanted_from": ("Från och med", "From"),
@@ -544,6 +587,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Ansökan är skickad till din verksamhetschef.",
         "The request is sent to your manager.",
     ),
+    "exception_requested_admin": (
+        "Ansökan är skickad till administratörerna.",
+        "The request is sent to the administrators.",
+    ),
     "requests_to_decide": ("Ansökningar som väntar på beslut", "Requests waiting for a decision"),
     "requests_waiting": (
         "Ansökningar om undantag som väntar på ditt beslut: {n}",
@@ -556,6 +603,34 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "decided_by_their_chef": (
         "Beslutas av personens verksamhetschef.",
         "Decided by the person's manager.",
+    ),
+    "decided_by_name": ("Beslutas av {name}.", "Decided by {name}."),
+    "decided_by_an_admin": (
+        "Ingen verksamhetschef står över personen: en administratör beslutar.",
+        "No manager is above the person: an administrator decides.",
+    ),
+    "admin_exceptions_heading": ("Undantag att besluta", "Exceptions to decide"),
+    "admin_exceptions_intro": (
+        "En ansökan om undantag från spärrarna beslutas av verksamhetschefen närmast över den "
+        "som ansöker. Högst upp i organisationen – kommundirektören, eller en chef som ingen "
+        "verksamhetschef står över – finns ingen sådan, och då beslutar en administratör, i "
+        "eget namn. Ingen beslutar om sin egen ansökan.",
+        "A request for an exception from call barring is decided by the nearest manager above "
+        "the person asking. At the top of the organisation – the chief executive, or a manager "
+        "with no manager above them – there is none, and an administrator decides, in their own "
+        "name. Nobody decides their own request.",
+    ),
+    "admin_requests_heading": (
+        "Ansökningar utan verksamhetschef över sig",
+        "Requests with no manager above",
+    ),
+    "admin_requests_waiting": (
+        "Ansökningar om undantag som väntar på en administratörs beslut: {n}",
+        "Requests for exceptions waiting for an administrator's decision: {n}",
+    ),
+    "admin_all_requests": (
+        "Alla ansökningar som väntar, och de undantag som är beslutade, finns under",
+        "Every waiting request, and the exceptions decided, are under",
     ),
     "no_requests_to_decide": ("Inga ansökningar väntar på beslut.", "No requests are waiting."),
     "request_approved": (
@@ -611,8 +686,8 @@ DOMAIN_ERRORS_SV: list[tuple[str, str, str]] = [
      "Undantag beslutas av enhetens verksamhetschef."),
     ("decided_by", r"no one decides an exception for themselves.*",
      "Ingen beslutar om undantag för sig själv; nästa nivå beslutar."),
-    ("decided_by", r"the unit has no verksamhetschef to decide exceptions",
-     "Enheten har ingen verksamhetschef som kan besluta om undantag."),
+    ("decided_by", r"no verksamhetschef above the person decides exceptions; .*",
+     "Ingen verksamhetschef står över personen, så en administratör beslutar."),
     ("note", r"the note is longer than (?P<n>\d+) characters",
      "Noteringen är längre än {n} tecken."),
 ]  # fmt: skip

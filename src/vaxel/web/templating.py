@@ -55,8 +55,8 @@ def main_nav(viewer: Viewer | None, path: str, lang: str) -> list[NavItem]:
         items.append(("/console", _("nav_console")))
     if viewer.person is not None:
         items.append(("/me", _("nav_me")))
-    if viewer.is_chef:
-        items.append(("/chef", _("nav_chef")))
+    if viewer.is_chef:  # an admin sees every unit there, not "my units"
+        items.append(("/chef", _("nav_chef_admin" if viewer.is_admin else "nav_chef")))
     if viewer.user.role is Role.ADMIN:
         items.append(("/admin", _("nav_admin")))
     return [NavItem(h, label, path == h or path.startswith(h + "/")) for h, label in items]

@@ -6,7 +6,6 @@ import asyncio
 import time
 from datetime import datetime, timedelta
 
-import pytest
 from callkit import Kommun, open_call, spoken_frames
 
 from vaxel.domain.calls import CallOutcome
@@ -24,10 +23,6 @@ from vaxel.switch.routing import IncomingCall, RoutingSettings, SwitchboardTarge
 T0 = datetime(2026, 3, 10, 10, 0, tzinfo=TZ)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="plan_executor.py still maps QueueOutcome.CALLBACK to CallOutcome.ANNOUNCEMENT",
-)
 def test_a_callback_from_the_queue_is_recorded_as_callback(
     db: Database, kommun: Kommun, speech: Speech
 ) -> None:

@@ -11,7 +11,7 @@ from callkit import Kommun, Phone, open_call, spoken_frames, tone
 
 from vaxel.domain.clock import TZ
 from vaxel.domain.voicemail import GreetingState
-from vaxel.flows.voicemail import FilePinStore
+from vaxel.flows.voicemail import MailboxPinStore
 from vaxel.media.g711 import PCMU
 from vaxel.media.sources import PcmSource
 from vaxel.media.speech import Speech
@@ -56,7 +56,7 @@ def leave_messages(db: Database, kommun: Kommun, folder: Path) -> list[tuple[int
 
 
 def app_for(db: Database, tmp_path: Path, lamp: Lamp | None = None) -> VoicemailApp:
-    pins = FilePinStore(tmp_path / "voicemail" / "pins.json")
+    pins = MailboxPinStore(db)
     settings = VoicemailSettings(tmp_path / "voicemail", menu_timeout_s=5)
     return VoicemailApp(db, settings, pins=pins, mwi=MessageWaiting(db, lamp))
 

@@ -1,8 +1,9 @@
 """Feature codes carried out on a call: hänvisning, voicemail, the switchboard queue.
 
 `feature_codes.parse` turns the dialled digits into a command; this app does it and says the
-outcome in Swedish. Hänvisning goes through storage's presence repository, the one path that
-the web, the CLI and the operator console use too (channel PHONE), so routing obeys it at once.
+outcome in the languages callers hear (Swedish, or Swedish then English). Hänvisning goes
+through storage's presence repository, the one path that the web, the CLI and the operator
+console use too (channel PHONE), so routing obeys it at once.
 A malformed code is never routed as a number: the caller hears what is wrong.
 """
 
@@ -15,6 +16,7 @@ from datetime import datetime
 
 from vaxel.domain.errors import DomainError
 from vaxel.domain.presence import Absence, Channel
+from vaxel.media.announcer import Prompt, Sentence
 from vaxel.storage.db import Database
 from vaxel.storage.errors import NotFound
 from vaxel.storage.presence import PresenceRepository
@@ -44,7 +46,7 @@ class FeatureResult:
 
     command: FeatureCommand | None
     done: bool
-    said: str = ""  # the confirmation or the error, as said
+    said: str = ""  # the confirmation or the error, as said (in Swedish)
 
 
 class FeatureApp:
@@ -78,19 +80,16 @@ class FeatureApp:
         try:
             command = feature_codes.parse(dialled, now, set_by=set_by)
         except FeatureCodeError as error:
-            await ctx.say(error.message_sv)
-            return FeatureResult(None, False, error.message_sv)
+            return await self._fail(ctx, None, Sentence(error.message_sv, error.message_en))
         if command is None:
-            message = "Koden finns inte."
-            await ctx.say(message)
-            return FeatureResult(None, False, message)
+            return await self._fail(ctx, None, prompts.FEATURE_UNKNOWN_CODE)
         return await self.execute(ctx, command)
 
     async def execute(self, ctx: CallContext, command: FeatureCommand) -> FeatureResult:
         """Carry out a parsed command and say the outcome (the call stays up)."""
         if isinstance(command, RecordGreeting | ListenToVoicemail):
             if self.voicemail is None:
-                return await self._fail(ctx, command, "Röstbrevlådan är inte tillgänglig.")
+                return await self._fail(ctx, command, prompts.VOICEMAIL_UNAVAILABLE)
             if isinstance(command, RecordGreeting):
                 done = await self.voicemail.record_greeting(ctx)
             else:
@@ -99,7 +98,7 @@ class FeatureApp:
             return FeatureResult(command, done)
         person_id = ctx.info.caller_person_id
         if person_id is None:
-            return await self._fail(ctx, command, prompts.FEATURE_OWN_PHONE_ONLY.text)
+            return await self._fail(ctx, command, prompts.FEATURE_OWN_PHONE_ONLY)
         if isinstance(command, SetAbsence):
             return await self._set_absence(ctx, command, person_id)
         if isinstance(command, ClearAbsence):
@@ -115,12 +114,10 @@ class FeatureApp:
             await asyncio.to_thread(self._store_absence, person_id, command.absence, by, now)
         except DomainError as error:
             log.info("feature code from %s refused: %s", ctx.info.caller, error)
-            return await self._fail(ctx, command, "Hänvisningen kunde inte sparas. " + _sv(error))
+            return await self._fail(ctx, command, _not_saved(error))
         except NotFound:
-            return await self._fail(ctx, command, prompts.FEATURE_OWN_PHONE_ONLY.text)
-        text = feature_codes.confirmation_sv(command, now) or "Hänvisningen är sparad."
-        await ctx.say(text)
-        return FeatureResult(command, True, text)
+            return await self._fail(ctx, command, prompts.FEATURE_OWN_PHONE_ONLY)
+        return await self._done(ctx, command, _confirmation(command, now))
 
     def _store_absence(self, person_id: int, absence: Absence, by: str, now: datetime) -> None:
         with self.database.session() as session:
@@ -137,17 +134,14 @@ class FeatureApp:
                 return PresenceRepository(session).clear_absence(person_id, by, Channel.PHONE, now)
 
         if not await asyncio.to_thread(clear):
-            await ctx.say(prompts.FEATURE_NOT_ABSENT)
-            return FeatureResult(command, True, prompts.FEATURE_NOT_ABSENT.text)
-        text = feature_codes.confirmation_sv(command, now) or "Hänvisningen är borttagen."
-        await ctx.say(text)
-        return FeatureResult(command, True, text)
+            return await self._done(ctx, command, prompts.FEATURE_NOT_ABSENT)
+        return await self._done(ctx, command, _confirmation(command, now))
 
     async def _queue(
         self, ctx: CallContext, command: QueueSignIn | QueueSignOut, person_id: int
     ) -> FeatureResult:
         if self.queue is None:
-            return await self._fail(ctx, command, prompts.FEATURE_NO_QUEUE.text)
+            return await self._fail(ctx, command, prompts.FEATURE_NO_QUEUE)
         if isinstance(command, QueueSignIn):
             operator = Operator(person_id, ctx.info.caller_name, ctx.info.caller)
             changed = self.queue.sign_in(operator)
@@ -155,18 +149,38 @@ class FeatureApp:
         else:
             changed = self.queue.sign_out(person_id)
             unchanged = prompts.FEATURE_NOT_IN
-        text = feature_codes.confirmation_sv(command, ctx.now()) if changed else unchanged.text
-        assert text is not None
-        await ctx.say(text)
-        return FeatureResult(command, True, text)
+        said = _confirmation(command, ctx.now()) if changed else unchanged
+        return await self._done(ctx, command, said)
 
-    async def _fail(self, ctx: CallContext, command: FeatureCommand, text: str) -> FeatureResult:
-        await ctx.say(text)
-        return FeatureResult(command, False, text)
+    async def _done(
+        self, ctx: CallContext, command: FeatureCommand, said: Sentence | Prompt
+    ) -> FeatureResult:
+        await ctx.say(said)
+        return FeatureResult(command, True, said.text)
+
+    async def _fail(
+        self, ctx: CallContext, command: FeatureCommand | None, said: Sentence | Prompt
+    ) -> FeatureResult:
+        await ctx.say(said)
+        return FeatureResult(command, False, said.text)
 
 
-def _sv(error: DomainError) -> str:
-    """A domain error as a sentence a caller can act on (domain reasons are in English)."""
+def _confirmation(command: FeatureCommand, now: datetime) -> Sentence:
+    """What was done, in Swedish and English (feature_codes words both)."""
+    text_sv = feature_codes.confirmation_sv(command, now)
+    text_en = feature_codes.confirmation_en(command, now)
+    assert text_sv is not None and text_en is not None, f"{command} has no confirmation"
+    return Sentence(text_sv, text_en)
+
+
+def _not_saved(error: DomainError) -> Sentence:
+    """A domain error as sentences a caller can act on (domain reasons are for developers)."""
     if error.field == "until":
-        return "Återkomsttiden har redan passerat."
-    return "Kontrollera koden och försök igen."
+        return Sentence(
+            "Hänvisningen kunde inte sparas. Återkomsttiden har redan passerat.",
+            "The diversion could not be saved. The return time has already passed.",
+        )
+    return Sentence(
+        "Hänvisningen kunde inte sparas. Kontrollera koden och försök igen.",
+        "The diversion could not be saved. Check the code and try again.",
+    )

@@ -2,16 +2,17 @@
 
 Routing (switch.routing) decides; this module only does. Ring steps ring the callee's
 devices through the CallContext (the caller is bridged on answer); announcements are spoken
-(a recorded prompt replaces the generated speech where one exists); a menu waits for 1
-(voicemail) or 0 (the switchboard) and takes the default when nothing or something else is
+in Swedish and, when the switch has English on, then in English (a recorded prompt replaces
+the generated speech where one exists); a menu waits for 1 (voicemail) or 0 (the
+switchboard), in either language, and takes the default when nothing or something else is
 pressed; voicemail and the queue are their apps.
 
 No path ends in silence: a plan that runs out ends with a goodbye and a hang-up; an error
 is apologised for (or, if even speech fails, a tone is played) before the hang-up.
 
 The result is what the call record needs: the outcome (answered, voicemail, announcement,
-abandoned, busy, failed) and `informed`, whether the caller heard a return time or the next
-opening — the policy's measure (§2).
+callback, abandoned, busy, failed) and `informed`, whether the caller heard a return time or
+the next opening — the policy's measure (§2).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import Protocol
 
 from vaxel.domain.calls import CallOutcome
 from vaxel.domain.voicemail import VoicemailMessage
-from vaxel.media.announcer import Item, Prompt
+from vaxel.media.announcer import Item, Prompt, Sentence
 from vaxel.media.sources import Loop, PcmSource
 from vaxel.media.tones import congestion
 from vaxel.switch.apps import prompts
@@ -182,7 +183,8 @@ class PlanExecutor:
         return result
 
     async def _menu(self, ctx: CallContext, step: MenuStep) -> MenuAction:
-        await ctx.say(step.prompt_sv, barge_in=True)
+        # One play for both languages: a digit pressed during either ends the prompt.
+        await ctx.say(Sentence(step.prompt_sv, step.prompt_en), barge_in=True)
         digit = await ctx.collect_digits(1, step.timeout_s, terminator=None)
         ctx.flush_digits()
         return step.options.get(digit, step.default)
@@ -197,7 +199,7 @@ class PlanExecutor:
         """Voicemail or the queue; a result ends the plan, None goes on with the next step."""
         if isinstance(step, VoicemailStep):
             if self.voicemail is None:
-                await ctx.say("Röstbrevlådan är inte tillgänglig.")
+                await ctx.say(prompts.VOICEMAIL_UNAVAILABLE)
                 return None
             deposit = await self.voicemail.deposit(ctx, step, callee)
             progress.heard_something = progress.heard_something or deposit.heard_greeting
@@ -217,7 +219,7 @@ class PlanExecutor:
                 CallOutcome.ANSWERED, answered_by=waited.answered_by, queue=waited
             )
         if waited.outcome is QueueOutcome.CALLBACK:
-            return progress.result(CallOutcome.ANNOUNCEMENT, queue=waited, detail="queue_callback")
+            return progress.result(CallOutcome.CALLBACK, queue=waited, detail="queue_callback")
         gone = progress.gone()
         return progress.result(gone.outcome, queue=waited, detail=gone.detail)
 
@@ -243,4 +245,6 @@ class PlanExecutor:
 
 
 def _spoken(step: AnnounceStep) -> Item:
-    return Prompt(step.prompt_id, step.text_sv) if step.prompt_id else step.text_sv
+    if step.prompt_id:
+        return Prompt(step.prompt_id, step.text_sv, step.text_en)
+    return Sentence(step.text_sv, step.text_en)

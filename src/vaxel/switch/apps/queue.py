@@ -299,7 +299,7 @@ class SwitchboardQueue:
             now = loop.time()
             if now >= next_position:
                 position = self.state.position(call.call_id) or 1
-                items: list[Item] = [prompts.queue_position_sv(position)]
+                items: list[Item] = [prompts.queue_position(position)]
                 if self.state.signed_in == 0 and not nobody_said:
                     items.append(prompts.QUEUE_NO_OPERATOR)
                     nobody_said = True
@@ -371,7 +371,7 @@ class SwitchboardQueue:
         self.stats.callbacks += 1
         wait_s = left.wait_s if left is not None else request.wait_s
         with contextlib.suppress(CallerHungUp):
-            await ctx.say(prompts.queue_callback_confirmed_sv(call.caller_number))
+            await ctx.say(prompts.queue_callback_confirmed(call.caller_number))
         await ctx.hangup()
         return QueueResult(QueueOutcome.CALLBACK, wait_s, callback_task_id=task_id)
 

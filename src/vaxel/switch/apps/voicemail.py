@@ -5,6 +5,9 @@ whose phone it is (policy §2) — any key skips it — then a beep, and the mes
 disk by media.recorder (whole or not at all), stored with storage's voicemail repository.
 Then `VoicemailListener` (flows.voicemail: the callback task) and message-waiting are told.
 
+Everything is said in the languages callers hear (Swedish, or Swedish then English); the
+owner's recorded greeting is played as it is.
+
 Retrieval (*98#): the caller's own box, or a box number they key in; a PIN (kept hashed by a
 `PinStore`); the counts ("Du har två nya och ett sparat meddelande."); each message with who
 called and when, then 1 listen again, 2 save, 3 or 7 delete, # next. From the main menu, 5
@@ -28,7 +31,7 @@ from typing import Protocol
 from vaxel.domain.clock import local
 from vaxel.domain.presence import Channel
 from vaxel.domain.voicemail import GreetingState, Mailbox, VoicemailMessage
-from vaxel.media.announcer import Item
+from vaxel.media.announcer import Item, Sentence
 from vaxel.media.player import PlayResult
 from vaxel.media.recorder import RecordingResult
 from vaxel.media.sources import PcmSource
@@ -95,20 +98,35 @@ class DepositResult:
     heard_greeting: bool = False
 
 
-def pin_problem_sv(pin: str, extension: str = "") -> str | None:
-    """Why a new PIN is not acceptable (Swedish, to be said), or None when it is fine."""
+def pin_problem(pin: str, extension: str = "") -> Sentence | None:
+    """Why a new PIN is not acceptable (Swedish and English, to be said), or None when fine."""
     if not (pin.isascii() and pin.isdigit()):
-        return "PIN-koden får bara innehålla siffror."
+        return Sentence("PIN-koden får bara innehålla siffror.", "The PIN may only contain digits.")
     if not PIN_MIN_DIGITS <= len(pin) <= PIN_MAX_DIGITS:
-        return "PIN-koden ska ha fyra till åtta siffror."
+        return Sentence(
+            "PIN-koden ska ha fyra till åtta siffror.", "The PIN must have four to eight digits."
+        )
     if len(set(pin)) == 1:
-        return "PIN-koden får inte bestå av samma siffra."
+        return Sentence(
+            "PIN-koden får inte bestå av samma siffra.", "The PIN must not be one digit repeated."
+        )
     steps = {(int(b) - int(a)) % 10 for a, b in itertools.pairwise(pin)}
     if steps in ({1}, {9}):
-        return "PIN-koden får inte vara siffror i följd."
+        return Sentence(
+            "PIN-koden får inte vara siffror i följd.", "The PIN must not be digits in a row."
+        )
     if extension and pin == extension:
-        return "PIN-koden får inte vara samma som ditt anknytningsnummer."
+        return Sentence(
+            "PIN-koden får inte vara samma som ditt anknytningsnummer.",
+            "The PIN must not be the same as your extension number.",
+        )
     return None
+
+
+def pin_problem_sv(pin: str, extension: str = "") -> str | None:
+    """Why a new PIN is not acceptable (Swedish, to be said), or None when it is fine."""
+    problem = pin_problem(pin, extension)
+    return None if problem is None else problem.text
 
 
 class VoicemailApp:
@@ -170,7 +188,7 @@ class VoicemailApp:
             source = await asyncio.to_thread(self._recorded_greeting, step.mailbox)
             if source is not None:
                 return await ctx.play([source], barge_in=True)
-        return await ctx.say(step.text_sv, barge_in=True)
+        return await ctx.say(Sentence(step.text_sv, step.text_en), barge_in=True)
 
     def _recorded_greeting(self, mailbox: Mailbox) -> PcmSource | None:
         try:
@@ -305,7 +323,7 @@ class VoicemailApp:
             pin = await ctx.collect_digits(
                 PIN_MAX_DIGITS + 1, self.settings.menu_timeout_s, inter_digit_timeout_s=5
             )
-            problem = pin_problem_sv(pin, mailbox.extension)
+            problem = pin_problem(pin, mailbox.extension)
             ctx.flush_digits()
             if problem is not None:
                 await ctx.say(problem)
@@ -332,7 +350,7 @@ class VoicemailApp:
             items: list[Item] = []
             if say_counts:
                 new = sum(1 for m in messages if not m.heard)
-                items.append(prompts.message_counts_sv(new, len(messages) - new))
+                items.append(prompts.message_counts(new, len(messages) - new))
                 say_counts = False
             items.append(prompts.VM_MAIN_MENU)
             await ctx.say(*items, barge_in=True)
@@ -362,11 +380,11 @@ class VoicemailApp:
         self, ctx: CallContext, mailbox: Mailbox, messages: list[VoicemailMessage]
     ) -> None:
         if not messages:
-            await ctx.say(prompts.message_counts_sv(0, 0))
+            await ctx.say(prompts.message_counts(0, 0))
             return
         total = len(messages)
         for index, message in enumerate(messages, start=1):
-            header = prompts.message_header_sv(
+            header = prompts.message_header(
                 index, total, message.caller_number, message.received_at, ctx.now()
             )
             await ctx.say(header, barge_in=True)
@@ -412,7 +430,7 @@ class VoicemailApp:
             source = await asyncio.to_thread(PcmSource.from_wav, message.path)
         except (OSError, ValueError) as error:
             log.error("voicemail %d cannot be played: %s", message.id, error)
-            await ctx.say("Meddelandet kan inte spelas upp.")
+            await ctx.say(prompts.VM_CANNOT_PLAY)
             return
         await ctx.play([source], barge_in=True)
 

@@ -1,5 +1,8 @@
 """Exceptions from call barring (private use, reachability after hours): decided by the
-verksamhetschef of the person's unit, for a limited time, with a reason (policy §2)."""
+verksamhetschef of the person's unit, for a limited time, with a reason (policy §2). Who
+decides is the domain's rule (`vaxel.domain.barring.Decider`): the nearest chef above who is
+not the person; at the top of the tree, where there is none, an administrator in their own
+name (a log-in linked to a person). Nobody decides for themselves."""
 
 from __future__ import annotations
 
@@ -12,11 +15,13 @@ from sqlalchemy.orm import Session
 
 from vaxel.domain.barring import (
     BarringException,
+    Decider,
     ExceptionKind,
     ExceptionRequest,
     RequestStatus,
     is_expired,
     is_valid,
+    may_decide,
 )
 from vaxel.domain.clock import at_local, local
 from vaxel.domain.errors import DomainError
@@ -94,7 +99,9 @@ def decide(
     """Grant an exception for someone in my units, from one day to another (inclusive)."""
     directory = DirectoryRepository(session)
     person = directory.person(body.person_id)
-    if viewer.person is None or not viewer.manages(person.unit_id):
+    if viewer.person is None:
+        raise AuthError(403, "error_admin_no_person" if viewer.is_admin else "error_not_your_unit")
+    if not viewer.manages(person.unit_id):
         raise AuthError(403, "error_not_your_unit")
     if body.valid_to < body.valid_from:
         raise DomainError("valid_to", "the last day is before the first")
@@ -109,8 +116,9 @@ def decide(
         decided_at=now,
     )
     BarringRepository(session).add_exception(
-        exception, actor=viewer.username, channel=viewer.channel_for(None), now=now
-    )
+        exception, actor=viewer.username, channel=viewer.channel_for(None), now=now,
+        by_admin=viewer.is_admin,
+    )  # fmt: skip
     names = {person.id: person.name, viewer.person.id: viewer.person.name}
     return exception_info(exception, names, now, language_of(request))
 
@@ -152,7 +160,7 @@ def last_day(end: datetime) -> date:
 
 def request_info(
     r: ExceptionRequest, names: dict[int, str], lang: str, *, may_decide: bool = False,
-    unit_path: str = "",
+    unit_path: str = "", decider: Decider | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     index = 1 if lang == "en" else 0
     return {
@@ -175,6 +183,9 @@ def request_info(
         "decision_reason": r.decision_reason,
         "exception_id": r.exception_id,
         "may_decide": may_decide,
+        # Who decides (while pending): a chef by name, or at the top of the tree an admin.
+        "decided_by_admin": decider is not None and decider.by_admin,
+        "decider_name": names.get(decider.chef_id or -1, "") if decider else "",
     }
 
 
@@ -221,18 +232,27 @@ def ask_for_exception(
     return request_info(saved, {viewer.person.id: viewer.person.name}, language_of(request))
 
 
-def requests_to_decide(session: Session, viewer: Viewer, lang: str) -> list[dict[str, Any]]:
-    """Pending requests the viewer decides (a chef); an admin sees every pending one."""
+def requests_to_decide(
+    session: Session, viewer: Viewer, lang: str, *, top_only: bool = False
+) -> list[dict[str, Any]]:
+    """Pending requests, oldest first: a chef's are those they decide; an admin sees every
+    pending one and decides those at the top of the tree (only those with `top_only`)."""
     barring = BarringRepository(session)
     directory = DirectoryRepository(session)
     paths = directory.unit_paths()
     people = {p.id: p for p in directory.people()}
     names = {pid: p.name for pid, p in people.items()}
-    mine = barring.pending_for_chef(viewer.person.id) if viewer.person is not None else []
-    shown = barring.pending_for_units(viewer.managed_units) if viewer.is_admin else mine
-    deciding = {r.id for r in mine}
+    me = viewer.person.id if viewer.person is not None else None
+    if viewer.is_admin and top_only:
+        shown = barring.pending_for_admin()
+    elif viewer.is_admin:  # an admin manages every unit
+        shown = barring.pending_for_units(viewer.managed_units)
+    else:
+        shown = barring.pending_for_chef(me) if me is not None else []
+    deciders = barring.deciders(shown)
     return [
-        request_info(r, names, lang, may_decide=r.id in deciding,
+        request_info(r, names, lang, decider=deciders[r.id],
+                     may_decide=may_decide(deciders[r.id], r.person_id, me, admin=viewer.is_admin),
                      unit_path=paths.get(people[r.person_id].unit_id, ""))
         for r in shown
     ]  # fmt: skip
@@ -247,13 +267,20 @@ def list_requests_to_decide(
 
 
 def _decidable(session: Session, viewer: Viewer, request_id: int) -> ExceptionRequest:
-    """A request the viewer may decide: 403 outside their units, for themselves, or with no
-    person behind the log-in (the rule in storage says the same; this answers before it)."""
+    """A request the viewer may decide (`may_decide`), or 403 saying why not: their own, one
+    outside their units, or, for an admin, one with a chef to decide it or a log-in with no
+    person to decide in the name of (the rule in storage says the same; this answers first)."""
     barring = BarringRepository(session)
     found = barring.get_request(request_id)
-    if viewer.person is None or barring.decider_of(found.person_id) != viewer.person.id:
-        raise AuthError(403, "error_not_your_unit")
-    return found
+    decider = barring.decider(found.person_id)
+    me = viewer.person.id if viewer.person is not None else None
+    if may_decide(decider, found.person_id, me, admin=viewer.is_admin):
+        return found
+    if viewer.is_me(found.person_id):
+        raise AuthError(403, "error_own_request")
+    if decider.by_admin and viewer.is_admin:
+        raise AuthError(403, "error_admin_no_person")
+    raise AuthError(403, "error_admin_decides" if decider.by_admin else "error_not_your_unit")
 
 
 @router.post("/requests/{request_id}/approve")
@@ -269,7 +296,7 @@ def approve_request(
     decided = BarringRepository(session).decide(
         request_id, approve=True, decided_by_id=viewer.person.id, reason=body.reason,
         valid_from=start, valid_to=end, actor=viewer.username, channel=Channel.WEB,
-        now=context.now(),
+        now=context.now(), by_admin=viewer.is_admin,
     )  # fmt: skip
     return request_info(decided, _names(session), language_of(request))
 
@@ -284,6 +311,6 @@ def deny_request(
     assert viewer.person is not None
     decided = BarringRepository(session).decide(
         request_id, approve=False, decided_by_id=viewer.person.id, reason=body.reason,
-        actor=viewer.username, channel=Channel.WEB, now=context.now(),
+        actor=viewer.username, channel=Channel.WEB, now=context.now(), by_admin=viewer.is_admin,
     )  # fmt: skip
     return request_info(decided, _names(session), language_of(request))

@@ -17,11 +17,13 @@ from vaxel.domain.organisation import UnitKind
 from vaxel.domain.people import PersonKind
 from vaxel.domain.telephone_hours import TelephoneHours
 from vaxel.storage.accounts import AccountRepository
+from vaxel.storage.barring import BarringRepository
 from vaxel.storage.directory import DirectoryRepository
 from vaxel.storage.numbers import NumberRepository
 from vaxel.storage.registrations import RegistrationRepository
 from vaxel.storage.users import Role, UserRepository
 from vaxel.web.api.admin import person_info
+from vaxel.web.api.exceptions import requests_to_decide
 from vaxel.web.api.units import holidays, list_closures, list_units
 from vaxel.web.deps import Admin, Ctx, SessionDep, Viewer
 from vaxel.web.i18n import language_of, translator
@@ -40,6 +42,7 @@ SUBNAV = [
     ("/admin/closures", "nav_admin_closures"),
     ("/admin/import", "nav_admin_import"),
     ("/admin/users", "nav_admin_users"),
+    ("/admin/exceptions", "nav_admin_exceptions"),
 ]
 PAGE_ROWS = 200
 
@@ -79,6 +82,7 @@ def people(
     return page(
         request, "admin/people.html", viewer, "admin_people_heading", people=found[:PAGE_ROWS],
         total=len(found), q=q, editing=editing, units=units, kinds=[str(k) for k in PersonKind],
+        waiting=len(BarringRepository(session).pending_for_admin()), live="barring",
     )  # fmt: skip
 
 
@@ -221,3 +225,11 @@ def users(request: Request, context: Ctx, session: SessionDep, viewer: Admin) ->
     ]  # fmt: skip
     return page(request, "admin/users.html", viewer, "admin_users_heading", users=rows,
                 roles=[str(r) for r in Role])  # fmt: skip
+
+
+@router.get("/exceptions")
+def exceptions(request: Request, session: SessionDep, viewer: Admin) -> HTMLResponse:
+    """Requests for exceptions with no verksamhetschef above the person: an admin decides."""
+    rows = requests_to_decide(session, viewer, language_of(request), top_only=True)
+    return page(request, "admin/exceptions.html", viewer, "admin_exceptions_heading",
+                requests=rows, live="barring")  # fmt: skip

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
-from vaxel.domain.barring import ExceptionKind
+from vaxel.domain.barring import ExceptionKind, decider_for, may_decide
 from vaxel.domain.clock import local
 from vaxel.domain.errors import DomainError
 from vaxel.domain.telephone_hours import TelephoneHours
@@ -83,7 +83,8 @@ def chef_overview(
     ]
     kinds = [(str(k), key) for k, key in FINDING_KEYS.items() if str(k) != "revision_due"]
     waiting = requests_to_decide(session, viewer, language_of(request))
-    return page(request, "chef/overview.html", viewer, "chef_heading", units=units,
+    title = "chef_heading_admin" if viewer.is_admin else "chef_heading"
+    return page(request, "chef/overview.html", viewer, title, units=units,
                 counts=data["counts"], findings=data["findings"], kinds=kinds,
                 waiting=sum(1 for r in waiting if r["may_decide"]),
                 live="absence callback mailbox barring")  # fmt: skip
@@ -96,10 +97,15 @@ def chef_exceptions(
     lang = language_of(request)
     directory = DirectoryRepository(session)
     paths = directory.unit_paths()
+    units = directory.units_by_id()
+    me = viewer.person.id if viewer.person is not None else None
+    # Whom the viewer may grant an exception: a chef their units' people; an admin (in their
+    # own person's name) those with no verksamhetschef above them.
     people = [
         {"id": p.id, "name": p.name, "unit": paths.get(p.unit_id, "")}
         for p in directory.people()
-        if viewer.manages(p.unit_id) and not viewer.is_me(p.id)
+        if viewer.manages(p.unit_id)
+        and may_decide(decider_for(units, p.unit_id, p.id), p.id, me, admin=viewer.is_admin)
     ]
     today = local(context.now()).date()
     return page(

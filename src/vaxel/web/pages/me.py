@@ -17,6 +17,7 @@ from vaxel.storage.presence import PresenceRepository
 from vaxel.web.api import me as me_api
 from vaxel.web.api.callbacks import Scope, State, list_callbacks
 from vaxel.web.api.exceptions import KIND_LABELS, my_requests_info
+from vaxel.web.context import WebContext
 from vaxel.web.deps import Ctx, Employee, SessionDep
 from vaxel.web.i18n import language_of
 from vaxel.web.presenters import pick, presence, reason_choices
@@ -122,7 +123,18 @@ def my_devices(
 ) -> HTMLResponse:
     devices = me_api.my_devices(request, context, session, viewer)
     return page(request, "me/devices.html", viewer, "me_devices_heading", devices=devices,
+                sip_server=sip_server(request, context), realm=context.config.realm,
                 live="registration sip_account")  # fmt: skip
+
+
+def sip_server(request: Request, context: WebContext) -> str:
+    """Where phones register: the SIP address, or this page's host when SIP listens on every
+    address (0.0.0.0), since the phone reaches the switch where the browser reached the web."""
+    listen = context.config.sip
+    host = listen.host
+    if host in ("0.0.0.0", "::", ""):
+        host = request.url.hostname or "127.0.0.1"
+    return f"[{host}]:{listen.port}" if ":" in host else f"{host}:{listen.port}"
 
 
 @router.get("/calls")

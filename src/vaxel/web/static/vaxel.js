@@ -206,9 +206,21 @@ const vaxel = (() => {
     if (url) api("POST", url).catch(() => {});
   }, true);
 
+  // A change brings the page back with its confirmation (?done=key): the keyboard goes to the
+  // main part, where the confirmation is, not back to the top of the page; and the address
+  // loses the key, so that reloading the page does not confirm the change again.
+  function afterChange() {
+    const url = new URL(window.location.href);
+    if (!url.searchParams.has("done") && !url.searchParams.has("error")) return;
+    if (document.querySelector(".flash")) document.getElementById("main")?.focus();
+    url.searchParams.delete("done");
+    url.searchParams.delete("error");
+    window.history.replaceState(window.history.state, "", url.toString());
+  }
+
   document.addEventListener("submit", submitForm);
   document.addEventListener("click", clickButton);
-  document.addEventListener("DOMContentLoaded", startLive);
+  document.addEventListener("DOMContentLoaded", () => { afterChange(); startLive(); });
 
   return {api, formJson, showError, listen};
 })();
