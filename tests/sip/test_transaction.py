@@ -22,13 +22,13 @@ from vaxel.sip.transaction import (
     Terminated,
     Timeout,
     TransactionKey,
-    TransactionTable,
     Transmit,
     TransportError,
     make_ack_for_non2xx,
     make_cancel,
     new_branch,
 )
+from vaxel.sip.transaction_table import TransactionTable
 
 # Doubling from T1 = 0.5, capped at T2 = 4, until 64*T1 = 32 (Timers E and G).
 CAPPED = [0.0, 0.5, 1.5, 3.5, 7.5, 11.5, 15.5, 19.5, 23.5, 27.5, 31.5]

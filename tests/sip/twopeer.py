@@ -30,9 +30,9 @@ from vaxel.sip.transaction import (
     ServerNonInviteTransaction,
     ServerTransaction,
     Transaction,
-    TransactionTable,
     Transmit,
 )
+from vaxel.sip.transaction_table import TransactionTable
 
 
 def describe(message: SipMessage) -> str:

@@ -1,7 +1,8 @@
 """Server-side HTTP digest authentication for SIP (RFC 7616, RFC 8760; RFC 2617 without qop).
 
 Nonces carry their own issue time and an HMAC, so any nonce we issued can be checked without
-a table; a bounded table of nonce counts rejects replays. Passwords are never seen here: the
+a table; a bounded table of nonce counts rejects replays (an answer without qop, which has no
+count, uses its nonce up). Passwords are never seen here: the
 caller keeps H(username:realm:password) per algorithm (compute_ha1) and hands it to verify().
 """
 
@@ -46,6 +47,7 @@ _AUTH_PARAM = re.compile(
 )
 _NC = re.compile(r"[0-9a-fA-F]{8}")
 _FUTURE_SKEW = 5.0  # seconds a nonce may seem to come from the future (clock jitter)
+_USED_UP = 0xFFFFFFFF  # the highest nonce count: a nonce answered without qop
 
 
 # hashlib's named constructors skip hashlib.new()'s look-up by name on every call.
@@ -297,7 +299,12 @@ class DigestChallenger:
             return AuthResult.STALE
         if credentials.nc is not None:
             return self._count(credentials.nonce, int(credentials.nc, 16), expires, now)
-        return AuthResult.OK
+        # No qop (RFC 2069 style): no nonce count tells a replay from a fresh answer, so the
+        # nonce serves this one request. A second use is sent for a new nonce (stale=true);
+        # counting it as used up makes any later answer with a count a replay too.
+        if credentials.nonce in self._counts:
+            return AuthResult.STALE
+        return self._count(credentials.nonce, _USED_UP, expires, now)
 
     def _count(self, nonce: str, nc: int, expires: float, now: float) -> AuthResult:
         seen = self._counts.get(nonce)

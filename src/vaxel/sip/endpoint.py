@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import contextlib
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from vaxel.sip.errors import RemoteProtocolError
@@ -41,12 +41,12 @@ from vaxel.sip.transaction import (
     Terminated,
     Timeout,
     Transaction,
-    TransactionTable,
     Transmit,
     TransportError,
     make_cancel,
     new_branch,
 )
+from vaxel.sip.transaction_table import TransactionTable
 
 __all__ = [
     "AckReceived",
@@ -66,6 +66,8 @@ __all__ = [
 # the Via to route it, the CSeq to match it. From, To and Call-ID are copied when present
 # (RFC 4475 §3.2.1 expects a 400 to a request that lacks them).
 _ADDRESSING = ("Via", "CSeq")
+# Listen addresses that stand for every address of the host.
+_WILDCARDS = ("0.0.0.0", "::")
 # Requests that carry a session description: their body must be of a type we accept (415).
 _SESSION_METHODS = frozenset({"INVITE", "UPDATE", "PRACK"})
 
@@ -205,6 +207,9 @@ class Endpoint:
         self.transactions = TransactionTable()
         self.stats: Counter[str] = Counter()
         self.local: dict[tuple[str, int], tuple[str, int]] = {}
+        # Our address on the route to a host, for a wildcard listen (the transport sets it;
+        # finding it takes a socket, which this layer has none of).
+        self.facing: Callable[[str], str] | None = None
         self._outbox: list[Outgoing] = []
         self._trying: list[ServerInviteTransaction] = []
         self._trying_now = 0.0
@@ -216,11 +221,16 @@ class Endpoint:
         self.local.setdefault((transport, 6 if ":" in host else 4), (host, port))
 
     def local_address(self, peer: Peer) -> tuple[str, int]:
-        """Our (host, port) as seen over the transport and address family of `peer`."""
+        """Our (host, port) as seen over the transport and address family of `peer`.
+
+        Listening on a wildcard (0.0.0.0, ::), the host is `facing(peer.host)` when the
+        transport set that: the address a Via or Contact can name."""
         family = 6 if ":" in peer.host else 4
         found = self.local.get((peer.transport, family)) or self.local.get(("udp", family))
         if found is None:
             found = next(iter(self.local.values()), ("127.0.0.1", 5060))
+        if found[0] in _WILDCARDS and self.facing is not None:
+            return self.facing(peer.host), found[1]
         return found
 
     def local_uri_host(self, peer: Peer) -> str:

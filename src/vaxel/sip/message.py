@@ -8,7 +8,9 @@ parsed but must not be processed (the RFC 3261 §8.2 checks), so the caller can 
 
 from __future__ import annotations
 
+import hashlib
 import re
+import secrets
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -52,6 +54,8 @@ _DATE_RE = re.compile(
     r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{2} "
     r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT"
 )
+# Keys the To tags made up for responses that were given none (Request.default_tag).
+_TAG_KEY = secrets.token_bytes(16)
 # Requests that create a dialog: their 1xx/2xx responses carry the Record-Route set back.
 DIALOG_CREATING = frozenset({"INVITE", "SUBSCRIBE", "REFER", "NOTIFY"})
 # Headers that a request may carry at most once (RFC 3261 §7.3.1; the lists may repeat).
@@ -417,9 +421,10 @@ class Request(SipMessage):
     ) -> Response:
         """A response to this request (RFC 3261 §8.2.6.2).
 
-        Copies every Via in order, From, To (adding to_tag unless it has a tag), Call-ID and
-        CSeq, and Timestamp on 100. Record-Route is copied when record_route is True, or when
-        it is None (the default) and this is a 1xx/2xx to a dialog-creating request.
+        Copies every Via in order, From, To (adding to_tag unless it has a tag; without
+        to_tag, default_tag() on all but 100), Call-ID and CSeq, and Timestamp on 100.
+        Record-Route is copied when record_route is True, or when it is None (the default)
+        and this is a 1xx/2xx to a dialog-creating request.
         """
         if not 100 <= status <= 699:
             raise LocalProtocolError(f"status {status} out of range")
@@ -434,8 +439,8 @@ class Request(SipMessage):
             if key in copied:
                 pass
             elif key == "to":
-                if to_tag is not None and not self._to_has_tag(value):
-                    value = f"{value};tag={to_tag}"
+                if (to_tag is not None or status != 100) and not self._to_has_tag(value):
+                    value = f"{value};tag={to_tag or self.default_tag()}"
             else:
                 continue
             names.append(name)
@@ -448,6 +453,18 @@ class Request(SipMessage):
             values.append(value)
         answer = Headers._from_columns(names, keys, values)
         return Response(status, reason or _reason_for(status), answer, body)
+
+    def default_tag(self) -> str:
+        """The To tag of a response to this request that was given none (§8.2.6.2: every
+        response but 100 has one): the same for every such response to this request and to
+        a CANCEL of it (§8.2.7, §9.2), and unguessable (§19.3: keyed, 64 bits)."""
+        try:
+            seed = f"{self.top_via.branch}\0{self.call_id}\0{self.from_.tag}\0{self.cseq.seq}"
+        except RemoteProtocolError:  # a broken request, answered 400: its raw headers then
+            get = self.headers.first
+            seed = "\0".join(get(key) or "" for key in ("via", "call-id", "from", "cseq"))
+        data = seed.encode("utf-8", "surrogateescape")
+        return hashlib.blake2s(data, key=_TAG_KEY, digest_size=8).hexdigest()
 
     def _to_has_tag(self, raw: str) -> bool:
         try:

@@ -130,7 +130,8 @@ class B2bua:
 
     def invite(self, tx: ServerInviteTransaction, request: Request, peer: Peer, now: float) -> None:
         """A new INVITE outside any dialog: authenticate, then an app or the callee's phones."""
-        a_tag = new_tag()
+        # The tag the endpoint also gives a CANCEL's 200 when nothing else was sent (§9.2).
+        a_tag = request.default_tag()
         verdict = self.auth.check(request, now, proxy=True)
         if isinstance(verdict, Challenge):
             self.endpoint.send_response(tx, verdict.response(request, a_tag), now)

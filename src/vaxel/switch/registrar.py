@@ -74,6 +74,9 @@ class RegistrarPolicy:
     min_expires: int = 60
     max_expires: int = 3_600
     default_expires: int = 3_600
+    # Bindings per account: each is one more INVITE per call. Past this the ones that expire
+    # soonest make way (a softphone restarted on a new port leaves its old one behind).
+    max_contacts: int = 10
 
 
 class Registrar:
@@ -152,7 +155,8 @@ class Registrar:
             for uri in list(mine):
                 self._remove(account, uri)
             return None
-        changes: list[tuple[NameAddr, str, int]] = []
+        # (contact, its URI as text, the key of the binding it refreshes or None, expires)
+        changes: list[tuple[NameAddr, str, str | None, int]] = []
         for contact in request.contacts:
             expires = contact.expires
             if expires is None:
@@ -160,34 +164,54 @@ class Registrar:
             if 0 < expires < policy.min_expires:
                 return 423, "Interval Too Brief", [("Min-Expires", str(policy.min_expires))]
             uri = str(contact.uri)
-            existing = mine.get(uri)
+            key = _binding_key(mine, contact, uri)
+            existing = None if key is None else mine[key]
             if existing is not None and existing.call_id == call_id and existing.cseq >= cseq:
                 return 500, "CSeq out of order", []
-            changes.append((contact, uri, min(expires, policy.max_expires)))
+            changes.append((contact, uri, key, min(expires, policy.max_expires)))
+        if sum(key is None and expires > 0 for _, _, key, expires in changes) > policy.max_contacts:
+            return 403, f"Too many contacts (at most {policy.max_contacts})", []
         user_agent = request.headers.get("User-Agent") or ""
-        for contact, uri, expires in changes:
+        for contact, uri, key, expires in changes:
             if expires == 0:
-                if uri in mine:
-                    self._remove(account, uri)
+                if key is not None:
+                    self._remove(account, key)
                 continue
             bare = NameAddr(
                 contact.display,
                 contact.uri,
                 {k: v for k, v in contact.params.items() if k not in ("expires",)},
             )
-            old = mine.get(uri)
+            old = None if key is None else mine.pop(key, None)
             binding = Binding(account.id, bare, uri, now + expires, call_id, cseq, peer, user_agent)
             if old is not None:
                 binding.persisted_at = old.persisted_at
-                if old.source != peer or str(old.contact) != str(bare):
+                if str(old.contact) != str(bare):  # stored under its text: a row of its own
+                    self._unstore(account, old)
+                    binding.persisted_at = float("-inf")
+                elif old.source != peer:
                     binding.persisted_at = float("-inf")
             mine[uri] = binding
             if now - binding.persisted_at >= PERSIST_REFRESH_EVERY:
                 binding.persisted_at = now
                 self._persist(account, binding, now)
+        if len(mine) > policy.max_contacts:
+            self._make_room(account, mine, {uri for _, uri, _, expires in changes if expires})
         if not mine:
             self.bindings.pop(account.id, None)
         return None
+
+    def _make_room(self, account: Account, mine: dict[str, Binding], fresh: set[str]) -> None:
+        """Drop the bindings that expire soonest (not those just registered) to the limit."""
+        others = sorted((b for b in mine.values() if b.uri not in fresh), key=_expiry)
+        for binding in others[: len(mine) - self.policy.max_contacts]:
+            log.info(
+                "registrar: %s has more than %d bindings; dropped %s",
+                account.username,
+                self.policy.max_contacts,
+                binding.uri,
+            )
+            self._remove(account, binding.uri)
 
     def contacts_of(self, account_id: int, now: float) -> list[Binding]:
         """The live bindings of one account, highest q first."""
@@ -223,8 +247,10 @@ class Registrar:
 
     def _remove(self, account: Account, uri: str) -> None:
         binding = self.bindings.get(account.id, {}).pop(uri, None)
-        if binding is None:
-            return
+        if binding is not None:
+            self._unstore(account, binding)
+
+    def _unstore(self, account: Account, binding: Binding) -> None:
         contact = str(binding.contact)
 
         def remove(session: Session) -> None:
@@ -292,6 +318,22 @@ class Registrar:
 
     def start_timer(self, now: float) -> None:
         self._next_purge = now + PURGE_EVERY
+
+
+def _expiry(binding: Binding) -> float:
+    return binding.expires_at
+
+
+def _binding_key(mine: dict[str, Binding], contact: NameAddr, text: str) -> str | None:
+    """The key of the binding `contact` refreshes or removes: its URI text, or an equivalent
+    URI (RFC 3261 §10.3 step 7 compares by §19.1.4: host case, parameter order …)."""
+    if text in mine:
+        return text
+    uri = contact.uri
+    for key, binding in mine.items():
+        if uri.equivalent(binding.contact.uri):
+            return key
+    return None
 
 
 def _peer_of(source: str, transport: str) -> Peer:

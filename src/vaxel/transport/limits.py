@@ -1,4 +1,5 @@
-"""Per-source limits on what the network may send us: message rate and message size.
+"""Per-source limits on what the network may send us: message rate, message size, and
+open TCP connections (counted in vaxel.transport.tcp).
 
 A token bucket per source IP address: each message takes one token, tokens come back at
 `rate` per second up to `burst`. A source that runs dry is dropped (not answered) until it
@@ -22,12 +23,18 @@ class Limits:
     burst: float = 1_000.0  # messages a source may send at once before the rate applies
     max_sources: int = 100_000  # buckets kept; the idle ones are dropped beyond this
     log_interval: float = 10.0  # seconds between log lines about one source
+    # Open TCP connections from one source IP (a site's phones may share one NAT address),
+    # and in all: past these a new connection is closed at once, before it holds a socket.
+    max_tcp_per_source: int = 1_000
+    max_tcp_connections: int = 10_000
 
     def __post_init__(self) -> None:
         if self.max_message_size < 1_024:
             raise ValueError("max_message_size: at least 1024 bytes")
         if self.rate <= 0 or self.burst < 1:
             raise ValueError("rate must be positive and burst at least 1")
+        if self.max_tcp_per_source < 1 or self.max_tcp_connections < 1:
+            raise ValueError("TCP connection limits must be at least 1")
 
 
 class _Bucket:

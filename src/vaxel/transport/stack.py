@@ -1,10 +1,10 @@
 """The asyncio side of one SIP endpoint: sockets in, `Endpoint` in the middle, sockets out.
 
-UDP and TCP listen on the same port for every listen address (IPv4 and IPv6). Every message
-that arrives goes, with `loop.time()`, through the per-source limits into the sans-IO
-`Endpoint`; its events go to the transaction user; then whatever the endpoint wants sent is
-sent, and ONE timer (`loop.call_at`) is armed for the earliest deadline of the endpoint and the
-transaction user together.
+UDP and TCP listen on the same port for every listen address (IPv4 and IPv6; the IPv6
+wildcard "::" brings the IPv4 one along). Every message that arrives goes, with `loop.time()`,
+through the per-source limits into the sans-IO `Endpoint`; its events go to the transaction
+user; then whatever the endpoint wants sent is sent, and ONE timer (`loop.call_at`) is armed
+for the earliest deadline of the endpoint and the transaction user together.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import asyncio
 import logging
 import socket
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Protocol
 
 from vaxel.sip.endpoint import Endpoint, EndpointEvent, Outgoing, Peer
@@ -34,6 +35,18 @@ class TransactionUser(Protocol):
     def get_timer(self) -> float | None: ...
 
     def handle_timer(self, now: float) -> None: ...
+
+
+@lru_cache(maxsize=1024)
+def facing_address(remote_host: str) -> str:
+    """Our local address on the route to `remote_host` (a UDP connect sends nothing)."""
+    family = socket.AF_INET6 if ":" in remote_host else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_DGRAM) as probe:
+            probe.connect((remote_host, 9))
+            return str(probe.getsockname()[0])
+    except OSError:
+        return "::1" if family == socket.AF_INET6 else "127.0.0.1"
 
 
 def parse_listen(text: str, default_port: int = 5060) -> tuple[str, int]:
@@ -63,6 +76,8 @@ class SipTransport:
         tcp_idle_timeout: float = 600.0,
     ) -> None:
         self.endpoint = endpoint
+        if endpoint.facing is None:
+            endpoint.facing = facing_address  # what a Via names when we listen on 0.0.0.0
         self.tu = tu
         self.listen = list(listen)
         self.limits = limits or Limits()
@@ -82,24 +97,42 @@ class SipTransport:
     async def start(self) -> None:
         loop = self._loop = asyncio.get_running_loop()
         if self.use_tcp:
-            self.tcp = TcpConnections(self, self.limits.max_message_size, self.tcp_idle_timeout)
+            limits = self.limits
+            self.tcp = TcpConnections(
+                self,
+                limits.max_message_size,
+                self.tcp_idle_timeout,
+                max_per_source=limits.max_tcp_per_source,
+                max_total=limits.max_tcp_connections,
+                log_interval=limits.log_interval,
+            )
         try:
             for host, port in self.listen:
-                udp = await UdpListener.open(self, host, port, UDP_BUFFER)
-                self.udp.append(udp)
-                bound_port = udp.port
-                self.bound.append(("udp", host, bound_port))
-                self.endpoint.set_local("udp", host, bound_port)
-                if self.tcp is not None:
-                    await self.tcp.listen(host, bound_port)
-                    self.bound.append(("tcp", host, bound_port))
-                    self.endpoint.set_local("tcp", host, bound_port)
+                bound_port = await self._listen_on(host, port)
+                if host == "::" and not any(":" not in h and p == port for h, p in self.listen):
+                    # "[::]" means every address, IPv4 too, as it does for most servers. The
+                    # IPv4 side gets sockets of its own (ours are IPv6-only), so IPv4 peers
+                    # keep their own addresses rather than ::ffff:a.b.c.d.
+                    await self._listen_on("0.0.0.0", bound_port)
         except BaseException:
             await self.stop()
             raise
         self._timer_at = None
         self.rearm()
         assert loop is not None
+
+    async def _listen_on(self, host: str, port: int) -> int:
+        """UDP, then TCP on the port UDP got; returns that port."""
+        udp = await UdpListener.open(self, host, port, UDP_BUFFER)
+        self.udp.append(udp)
+        bound_port = udp.port
+        self.bound.append(("udp", host, bound_port))
+        self.endpoint.set_local("udp", host, bound_port)
+        if self.tcp is not None:
+            await self.tcp.listen(host, bound_port)
+            self.bound.append(("tcp", host, bound_port))
+            self.endpoint.set_local("tcp", host, bound_port)
+        return bound_port
 
     async def stop(self) -> None:
         self._closed = True

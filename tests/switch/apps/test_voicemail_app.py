@@ -184,7 +184,9 @@ def test_owner_without_a_pin_chooses_one_first(
     asyncio.run(main())
     assert app.pins is not None
     assert app.pins.verify(kommun.anna_box.id, PIN)
-    assert PIN not in (tmp_path / "voicemail" / "pins.json").read_text()  # hashed
+    with db.session() as session:
+        stored = VoicemailRepository(session).pin_hash(kommun.anna_box.id)
+    assert stored is not None and PIN not in stored  # hashed
 
 
 def test_record_greeting_listen_accept_then_callers_hear_it(
