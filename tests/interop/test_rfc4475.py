@@ -1,4 +1,5 @@
-"""RFC 4475 §3.2–3.4 messages sent to the running server get the answer the RFC describes.
+"""RFC 4475 messages sent to the running server get the answer the RFC describes (§3.2–3.4,
+and the §3.1.1 messages whose method is unknown).
 
 Their Via headers name documentation addresses (192.0.2.x): vaxel answers to the real source
 of the datagram (RFC 3581), so they are sent as they are.
@@ -18,23 +19,28 @@ DATA = Path(__file__).resolve().parents[3] / "shared" / "testdata" / "rfc4475"
 
 # status expected (None: no answer at all), and a header the answer must carry
 EXPECTED: dict[str, tuple[int | None, str | None]] = {
-    "insuf": (400, None),  # §3.2.1 missing Call-ID, From, To
-    "unkscm": (416, None),  # §3.3.1 unknown Request-URI scheme
-    "novelsc": (416, None),  # §3.3.1 a novel scheme
-    "unksm2": (400, None),  # §3.3.2 REGISTER whose To has an unknown scheme
-    "bext01": (420, "Unsupported"),  # §3.3.3 Require of unknown extensions
-    "invut": (415, "Accept"),  # §3.3.4 INVITE with a body type we do not take
-    "regaut01": (401, "WWW-Authenticate"),  # §3.3.5 credentials for another realm
-    "multi01": (400, None),  # §3.3.6 several values in single-valued headers
-    "mcl01": (400, None),  # §3.3.7 several Content-Length headers
-    "bcast": (None, None),  # §3.3.8 a response with a broadcast Via: dropped
-    "zeromf": (483, None),  # §3.3.9 Max-Forwards 0
-    "cparam01": (401, "WWW-Authenticate"),  # §3.3.10 contact parameters: authenticate first
+    "intmeth": (501, "Allow"),  # §3.1.1.2 a method of unusual characters, unknown to us
+    "esc02": (501, "Allow"),  # §3.1.1.5 RE%47IST%45R is not REGISTER: "reject ... with a 501"
+    "insuf": (400, None),  # §3.3.1 missing Call-ID, From, To
+    "unkscm": (416, None),  # §3.3.2 unknown Request-URI scheme
+    "novelsc": (416, None),  # §3.3.3 a novel scheme
+    "unksm2": (400, None),  # §3.3.4 REGISTER whose To has an unknown scheme
+    "bext01": (420, "Unsupported"),  # §3.3.5 Require of unknown extensions
+    "invut": (415, "Accept"),  # §3.3.6 INVITE with a body type we do not take
+    "regaut01": (401, "WWW-Authenticate"),  # §3.3.7 credentials for another realm
+    "multi01": (400, None),  # §3.3.8 several values in single-valued headers
+    "mcl01": (400, None),  # §3.3.9 several Content-Length headers
+    "bcast": (None, None),  # §3.3.10 a response with a broadcast Via: dropped
+    # §3.3.11 Max-Forwards 0 on an OPTIONS we answer ourselves: "An endpoint should process
+    # the request as if the Max-Forwards field value were still positive" (483 is a proxy's,
+    # and ours for an INVITE, which we carry on to the callee).
+    "zeromf": (200, "Allow"),
+    "cparam01": (401, "WWW-Authenticate"),  # §3.3.12-13 contact parameters: authenticate first
     "cparam02": (401, "WWW-Authenticate"),
-    "regescrt": (401, "WWW-Authenticate"),  # §3.3.11 escaped headers in a Contact
-    "sdp01": (407, "Proxy-Authenticate"),  # §3.3.12 Accept without SDP: no body in our answer
-    "badbranch": (200, None),  # §3.3.13 a branch that is only the magic cookie
-    "inv2543": (407, "Proxy-Authenticate"),  # §3.4 an RFC 2543 INVITE is still served
+    "regescrt": (401, "WWW-Authenticate"),  # §3.3.14 escaped headers in a Contact
+    "sdp01": (407, "Proxy-Authenticate"),  # §3.3.15 Accept without SDP: no body in our answer
+    "badbranch": (200, None),  # §3.2.1 a branch that is only the magic cookie
+    "inv2543": (407, "Proxy-Authenticate"),  # §3.4.1 an RFC 2543 INVITE is still served
 }
 
 

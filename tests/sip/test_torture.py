@@ -27,6 +27,8 @@ DATA = Path(__file__).resolve().parents[3] / "shared" / "testdata" / "rfc4475"
 #   "parse": parse_message raises RemoteProtocolError with this status;
 #   a status number: parses, and check_request/check_response answers with it.
 # A UAS that accepts only SDP bodies, supports no extensions, and forwards (Max-Forwards).
+# (The switch forwards only INVITEs: zeromf, an OPTIONS, it serves, RFC 4475 §3.3.11; and the
+# unknown methods of intmeth and esc02 pass these checks and get 501 from the switch.)
 ACCEPT = ("application/sdp",)
 EXPECTED: dict[str, str | int] = {
     # §3.1.1 valid messages

@@ -27,8 +27,9 @@ def test_an_equivalent_contact_uri_refreshes_and_removes_the_same_binding() -> N
     assert gone.status == 200 and gone.contacts == []
     assert board.registrar.contacts_of(1, board.now) == []
     # A URI that differs where §19.1.4 says it must (transport present on one side only) is
-    # another binding.
-    phone.register(contact="<sip:1001@phone.example.com:5070;transport=tcp>")
+    # another binding. (A transport=tcp contact needs a switch that listens on TCP.)
+    board.endpoint.set_local("tcp", "127.0.0.1", 5060)
+    assert phone.register(contact="<sip:1001@phone.example.com:5070;transport=tcp>").status == 200
     phone.register(contact="<sip:1001@phone.example.com:5070>")
     assert len(board.registrar.contacts_of(1, board.now)) == 2
 

@@ -70,6 +70,11 @@ _ADDRESSING = ("Via", "CSeq")
 _WILDCARDS = ("0.0.0.0", "::")
 # Requests that carry a session description: their body must be of a type we accept (415).
 _SESSION_METHODS = frozenset({"INVITE", "UPDATE", "PRACK"})
+# What a B2BUA carries on to another hop, with Max-Forwards one less (RFC 7332): its INVITEs.
+# Everything else is addressed to us, and RFC 4475 §3.3.11 has an endpoint process a request
+# with Max-Forwards 0 "as if the Max-Forwards field value were still positive"; 483 is a
+# proxy's answer (RFC 3261 §16.3 step 3).
+FORWARDED_METHODS = ("INVITE",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,11 +203,14 @@ class Endpoint:
         supported: Iterable[str] = (),
         accept: Iterable[str] = ("application/sdp",),
         server_header: str = "vaxel",
+        forwards: Iterable[str] = FORWARDED_METHODS,
     ) -> None:
         self.timers = timers or TimerConfig()
         self.max_size = max_size
         self.supported = frozenset(supported)
         self.accept = tuple(accept)
+        # Methods the TU carries on to another hop: Max-Forwards 0 on one of them is 483.
+        self.forwards = frozenset(forwards)
         self.server_header = server_header
         self.transactions = TransactionTable()
         self.stats: Counter[str] = Counter()
@@ -297,8 +305,15 @@ class Endpoint:
             except RemoteProtocolError:
                 self.stats["dropped_malformed"] += 1
                 return []
-        accept = self.accept if request.method in _SESSION_METHODS else None
-        rejection = check_request(request, supported=self.supported, accept=accept, forwarding=True)
+        method = request.method
+        accept = self.accept if method in _SESSION_METHODS else None
+        rejection = check_request(
+            request,
+            supported=self.supported,
+            accept=accept,
+            forwarding=method in self.forwards,
+            sips=peer.transport == "tls",
+        )
         if rejection is not None:
             if not all(n in request.headers for n in _ADDRESSING):
                 self.stats["dropped_malformed"] += 1
@@ -314,7 +329,6 @@ class Endpoint:
             self.stats["rejected"] += 1
             return []
         table = self.transactions
-        method = request.method
         tx = table.match_request(request)
         if tx is not None:  # a retransmission
             self.stats["absorbed"] += 1

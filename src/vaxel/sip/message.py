@@ -671,13 +671,15 @@ def check_request(
     supported: Collection[str] = (),
     accept: Collection[str] | None = None,
     forwarding: bool = True,
+    sips: bool = True,
 ) -> Rejection | None:
     """What to answer instead of processing this request, or None if it may be processed.
 
     In RFC 3261 §8.2 order: version (505), mandatory and single headers and their syntax (400),
-    CSeq method (400), URI scheme (416), Max-Forwards 0 when forwarding (483), Require options
-    not in `supported` (420, with Unsupported), and, if `accept` lists media types, a body of
-    another type (415, with Accept). ACK gets no Require or body check (it cannot be answered).
+    CSeq method (400), URI scheme (416; sips: too unless `sips`, i.e. it came over TLS),
+    Max-Forwards 0 when forwarding (483), Require options not in `supported` (420, with
+    Unsupported), and, if `accept` lists media types, a body of another type (415, with
+    Accept). ACK gets no Require or body check (it cannot be answered).
     """
     rejection = _check_message(request)
     if rejection is not None:
@@ -688,6 +690,10 @@ def check_request(
     uri = request.uri
     if not isinstance(uri, SipUri):
         return Rejection(416, "Unsupported URI Scheme")
+    if not sips and uri.scheme == "sips":
+        # §26.2.2: TLS on every hop to the target's domain; this one was not, and we cannot
+        # promise the next ones. §8.1.3.5: the caller may retry with sip:, knowingly.
+        return Rejection(416, "Unsupported URI Scheme (sips: needs TLS)")
     if uri.headers:
         return Rejection(400, "Request-URI with headers")
     if forwarding and request.max_forwards == 0:

@@ -29,6 +29,8 @@ from vaxel.switch.writebehind import WriteBehind
 
 log = logging.getLogger(__name__)
 
+# What we can send a request over (the transport's socket kinds; no TLS, WebSocket or SCTP).
+SENDABLE = ("udp", "tcp")
 # A refresh that changes nothing but the expiry is persisted at most this often per binding.
 PERSIST_REFRESH_EVERY = 60.0
 PURGE_EVERY = 30.0
@@ -56,7 +58,17 @@ class Binding:
     def target(self) -> Peer:
         """Where requests to this contact go. Over TCP: back over the phone's own connection
         (it may not accept new ones); over UDP: the Contact's address (RFC 3261 §8.1.2), so a
-        REGISTER on behalf of another socket (SIPp, third-party registration) works."""
+        REGISTER on behalf of another socket (SIPp, third-party registration) works.
+
+        RFC 3261 §18.1.1 wants a request over 1300 bytes (the MTU unknown) on a congestion-
+        controlled transport, and Linphone's INVITEs with many codecs are that large. We
+        move to TCP only where the phone said or showed it takes TCP: a Contact with
+        transport=tcp (we connect to it), or a phone registered over TCP (its connection).
+        A phone registered over UDP with a plain Contact stays on UDP however large the
+        request: many desk phones do not listen on TCP at all, and a TCP attempt to them
+        costs the connect timeout (or a filtered SYN's silence) before §18.1.1's fallback to
+        UDP, on every call; on a site LAN the IP fragments of a large datagram arrive.
+        """
         if self.source.transport != "udp":
             return self.source
         uri = self.contact.uri
@@ -157,12 +169,26 @@ class Registrar:
             return None
         # (contact, its URI as text, the key of the binding it refreshes or None, expires)
         changes: list[tuple[NameAddr, str, str | None, int]] = []
+        served: frozenset[str] | None = None
         for contact in request.contacts:
             expires = contact.expires
             if expires is None:
                 expires = header_expires if header_expires is not None else policy.default_expires
             if 0 < expires < policy.min_expires:
                 return 423, "Interval Too Brief", [("Min-Expires", str(policy.min_expires))]
+            if expires > 0:
+                served = served or self._served()
+                why = _unreachable(contact, peer, served)
+                if why is not None:
+                    # A binding no call can reach only fails later, slowly (Timer B: 32 s of
+                    # ringing nothing). §10.3 step 7 changes the bindings "if and only if all
+                    # binding updates and additions succeed", and a 200 that left this one out
+                    # reads as success to most phones: the whole REGISTER is refused, and the
+                    # reason phrase names the contact and the defect (as a 400 does here for
+                    # every request it cannot take). Removing such a contact is fine.
+                    text = str(contact.uri)
+                    text = text if len(text) <= 100 else text[:100] + "..."
+                    return 400, f"Unreachable Contact {text}: {why}", []
             uri = str(contact.uri)
             key = _binding_key(mine, contact, uri)
             existing = None if key is None else mine[key]
@@ -200,6 +226,11 @@ class Registrar:
         if not mine:
             self.bindings.pop(account.id, None)
         return None
+
+    def _served(self) -> frozenset[str]:
+        """The transports we can send over: those we listen on (both, before any is bound)."""
+        bound = frozenset(transport for transport, _ in self.endpoint.local)
+        return bound or frozenset(SENDABLE)
 
     def _make_room(self, account: Account, mine: dict[str, Binding], fresh: set[str]) -> None:
         """Drop the bindings that expire soonest (not those just registered) to the limit."""
@@ -322,6 +353,21 @@ class Registrar:
 
 def _expiry(binding: Binding) -> float:
     return binding.expires_at
+
+
+def _unreachable(contact: NameAddr, source: Peer, served: frozenset[str]) -> str | None:
+    """Why no request of ours could reach `contact` (registered from `source`), or None."""
+    uri = contact.uri
+    if not isinstance(uri, SipUri):
+        return f"{uri.scheme}: is not a SIP URI"
+    if uri.scheme == "sips":
+        return "sips: needs TLS, which this server does not offer"
+    transport = uri.transport
+    if transport is None or transport == source.transport:
+        return None  # back the way the REGISTER came (over TCP, its very connection)
+    if transport not in SENDABLE or transport not in served:
+        return f"transport={transport} is not served here"
+    return None
 
 
 def _binding_key(mine: dict[str, Binding], contact: NameAddr, text: str) -> str | None:

@@ -24,6 +24,7 @@ from datetime import datetime
 from typing import Any
 
 from vaxel.domain.calls import CallOutcome
+from vaxel.media.announcer import Prompt
 from vaxel.media.offer_answer import OfferAnswerError
 from vaxel.media.speech import Speech
 from vaxel.sip.message import Response
@@ -48,7 +49,15 @@ from vaxel.switch.targets import TargetDirectory, TargetSettings
 
 log = logging.getLogger(__name__)
 
-CALLBACK_FAILED_SV = "Den du ringer svarar inte. Hej då."
+# Said by the switch itself, in Swedish and English as the switch is set (`sv,en`).
+SERVICE_UNAVAILABLE = Prompt(
+    "service_unavailable", "Tjänsten finns inte.", "This service is not available."
+)
+CALLBACK_FAILED = Prompt(
+    "callback_failed",
+    "Den du ringer svarar inte. Hej då.",
+    "The person you are calling does not answer. Goodbye.",
+)
 
 Connected = Callable[..., Awaitable[object]]  # (dialled=, at=, by_person_id=) → anything
 
@@ -181,7 +190,7 @@ class SwitchCalls:
             now = self.wallclock()
             if self._is_feature_code(call.dialled, now):
                 if self.apps.features is None:
-                    await ctx.say("Tjänsten finns inte.")
+                    await ctx.say(SERVICE_UNAVAILABLE)
                     await ctx.hangup()
                 else:
                     await self.apps.features.run(ctx)
@@ -299,7 +308,7 @@ class SwitchCalls:
             elif result.outcome is RingOutcome.CALLER_HUNG_UP:
                 outcome = CallOutcome.ABANDONED
             else:
-                await ctx.say(CALLBACK_FAILED_SV)
+                await ctx.say(CALLBACK_FAILED)
                 await ctx.hangup()
         except CallerHungUp:
             outcome = CallOutcome.ABANDONED

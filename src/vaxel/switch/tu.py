@@ -28,6 +28,17 @@ log = logging.getLogger(__name__)
 
 ACCEPT = "application/sdp"
 SUPPORTED = ""  # no option tags yet (no 100rel, no timer, no path)
+# The methods of RFC 3261 and of the extensions in IANA's SIP method registry: the ones we
+# recognise. One we take gets handled; one we recognise but do not take, 405 (§8.2.1); any
+# other, 501 Not Implemented (§21.5.2), with Allow either way. Method names are
+# case-sensitive (§7.1): "options" is not OPTIONS, and RFC 4475's "RE%47IST%45R" is not
+# REGISTER (§3.1.1.5: "An endpoint would reject this message with a 501").
+KNOWN_METHODS = frozenset(
+    {
+        "ACK", "BYE", "CANCEL", "INFO", "INVITE", "MESSAGE", "NOTIFY", "OPTIONS", "PRACK",
+        "PUBLISH", "REFER", "REGISTER", "SUBSCRIBE", "UPDATE",
+    }
+)  # fmt: skip
 
 
 class SwitchTU:
@@ -45,7 +56,7 @@ class SwitchTU:
 
     @property
     def allow(self) -> str:
-        """The methods we take (Allow in OPTIONS and 405 answers)."""
+        """The methods we take (Allow in OPTIONS, 405 and 501 answers)."""
         return ALLOW if self.subscriptions is None else f"{ALLOW}, SUBSCRIBE"
 
     def handle_events(self, events: list[EndpointEvent], now: float) -> None:
@@ -96,6 +107,11 @@ class SwitchTU:
         request, tx, endpoint = event.request, event.tx, self.endpoint
         method = request.method
         subscriptions = self.subscriptions
+        if method not in KNOWN_METHODS:
+            # §8.2.1 inspects the method before the dialog (§8.2.2.2): not relayed either.
+            headers = [("Allow", self.allow)]
+            endpoint.send_response(tx, request.response(501, headers=headers), now)
+            return
         if request.to.tag is not None:
             # Calls first (the hot path); a refresh or unsubscribe of a subscription next.
             if self.b2bua.in_dialog(tx, request, event.peer, now):
@@ -117,7 +133,7 @@ class SwitchTU:
             endpoint.send_response(tx, request.response(200, headers=headers), now)
         elif method in ("BYE", "UPDATE", "INFO", "PRACK"):
             endpoint.send_response(tx, request.response(481), now)
-        else:
+        else:  # recognised, not taken out of a dialog (MESSAGE, PUBLISH, REFER …)
             headers = [("Allow", self.allow)]
             endpoint.send_response(tx, request.response(405, headers=headers), now)
 
