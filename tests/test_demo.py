@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
@@ -29,6 +31,7 @@ from vaxel.storage.models import AuditRow, CallRow
 from vaxel.storage.numbers import NumberRepository
 from vaxel.storage.presence import PresenceRepository
 from vaxel.storage.voicemail import VoicemailRepository
+from vaxel.web import create_app
 
 runner = CliRunner()
 
@@ -135,7 +138,7 @@ def test_policy_check_finds_the_expired_exception(demo: Demo) -> None:
         exceptions = BarringRepository(s).exceptions()
         expired = {names[e.person_id] for e in exceptions if e.valid_to < now}
         valid = [e for e in exceptions if e.valid_to > now]
-    assert len(expired) == 1 and len(valid) == 1
+    assert len(expired) == 1 and len(valid) == 2  # VA's on-call, the medarbetare's approved
     assert {f["subject"] for f in findings(demo, "expired_exception")} == expired
 
 
@@ -192,4 +195,66 @@ def test_policy_check_finds_the_revision_due(demo: Demo) -> None:
 def test_demo_changes_are_audited(demo: Demo) -> None:
     with demo.db.session() as s:
         entries = AuditRepository(s).entries(action_prefix="barring.exception")
-    assert len(entries) == 2
+    assert len(entries) == 3
+
+
+class DemoWeb:
+    """The web on a copy of the demo (so that deciding here changes nothing for other tests)."""
+
+    def __init__(self, client: TestClient) -> None:
+        self.client = client
+
+    def login(self, role: str) -> None:
+        self.client.cookies.clear()
+        csrf = self.client.get("/api/auth/session").json()["csrf_token"]
+        response = self.client.post(
+            "/api/auth/login",
+            json={"username": role, "password": f"sjostad-{role}"},
+            headers={"X-CSRF-Token": csrf},
+        )
+        assert response.status_code == 200, response.text
+        self.client.headers["X-CSRF-Token"] = response.headers["X-CSRF-Token"]
+
+
+@pytest.fixture
+def demo_web(demo: Demo, tmp_path: Path) -> Iterator[DemoWeb]:
+    data_dir = tmp_path / "data"
+    shutil.copytree(demo.data_dir, data_dir)
+    config = Config.from_env(data_dir=data_dir)
+    db = Database(config.db_url)
+    app = create_app(db, config, secret=b"demo-test-secret-demo-test-secret-012345")
+    with TestClient(app) as client:
+        yield DemoWeb(client)
+    db.dispose()
+
+
+def test_each_demo_log_in_has_something_to_see_first(demo_web: DemoWeb) -> None:
+    web = demo_web
+    web.login("chef")  # the Samhällsbyggnadschef
+    counts = web.client.get("/api/units/overview").json()["counts"]
+    assert counts["absent_without_return"] >= 1
+    assert counts["overdue_callback"] >= 1
+    assert counts["missing_greeting"] >= 1
+    waiting = web.client.get("/api/exceptions/requests").json()
+    assert len(waiting) == 2 and all(r["may_decide"] for r in waiting)
+    assert "Ansökningar om undantag som väntar på ditt beslut: 2" in web.client.get("/chef").text
+
+    web.login("medarbetare")
+    callbacks = web.client.get("/api/callbacks").json()  # mine, open
+    assert any(c["caller_name"] == "Sven Ek" for c in callbacks)
+    (mine,) = web.client.get("/api/exceptions/requests/mine").json()
+    assert mine["status"] == "approved" and mine["decided_by_name"]
+
+    web.login("telefonist")
+    operators = web.client.get("/api/switchboard/operators").json()["operators"]
+    assert len(operators) == 2 and operators[0]["me"] is True
+
+    # The admin log-in belongs to no person, and decides the kommundirektör's request.
+    web.login("admin")
+    assert "administratörs beslut: 1" in web.client.get("/admin").text
+    waiting = web.client.get("/api/exceptions/requests").json()
+    (top,) = [r for r in waiting if r["decided_by_admin"]]
+    assert top["may_decide"] is True
+    approved = web.client.post(f"/api/exceptions/requests/{top['id']}/approve", json={})
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["decided_by_name"] == "Administratören admin"

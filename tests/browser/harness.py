@@ -7,6 +7,7 @@ callers' media) are put on sys.path, so the browser tests share their code by im
 from __future__ import annotations
 
 import importlib.util
+import os
 import shutil
 import socket
 import sys
@@ -40,7 +41,14 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
     "--disable-sync",
+    "--lang=sv-SE",
 ]
+# Date inputs are drawn in Chromium's own language, not the page's or the context's locale: on
+# Linux it comes from LANGUAGE (--lang is read on other systems), and only if Chromium has the
+# Swedish language pack (Debian: chromium-l10n). Without it dates read 04/30/2026.
+CHROMIUM_ENV = {**os.environ, "LANGUAGE": "sv_SE"}
+SWEDISH_PACK = Path("/usr/lib/chromium/locales/sv.pak")
+LOCALE = "sv-SE"
 SECRET = b"browser-secret-browser-secret-0123456789"
 
 
@@ -99,7 +107,7 @@ def serve(
 def new_page(chromium: Any, **options: Any) -> Any:
     context = chromium.new_context(
         viewport={"width": 1280, "height": 860},
-        locale="sv-SE",
+        locale=LOCALE,
         timezone_id="Europe/Stockholm",
         **options,
     )
@@ -122,10 +130,31 @@ def log_in_at(page: Any, url: str, username: str, password: str) -> None:
 
 
 def screenshot(page: Any, name: str) -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    """docs/screenshots/NAME.png, full page; left as it is when Chromium cannot draw Swedish
+    dates (the browser fixture says so), so that the docs never show mm/dd/yyyy."""
     path = SCREENSHOTS / f"{name}.png"
+    if not SWEDISH_PACK.exists():
+        return path
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def date_fields(page: Any, selector: str) -> list[str]:
+    """The parts of a date input in the order Chromium draws them ("År", "Månad", "Dag" in
+    Swedish), read from the accessibility tree (the input's insides are not in the DOM)."""
+    cdp = page.context.new_cdp_session(page)
+    try:
+        found = cdp.send(
+            "Runtime.evaluate", {"expression": f"document.querySelector({selector!r})"}
+        )
+        nodes = cdp.send(
+            "Accessibility.queryAXTree",
+            {"objectId": found["result"]["objectId"], "role": "spinbutton"},
+        )["nodes"]
+    finally:
+        cdp.detach()
+    return [n["name"]["value"].split()[0] for n in nodes]
 
 
 # Checks run in the page: every form control has a name a screen reader reads out, ids are

@@ -3,6 +3,7 @@ the person logs in and finds it. All from the keyboard where an operator would."
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,9 @@ import pytest
 from fakes import FakeSwitch
 from harness import Server, accessibility_problems, log_in, new_page, screenshot, serve
 from playwright.sync_api import expect
-from seeding import Seeded
+from seeding import NOW, Seeded
+
+from vaxel.storage.queue_sign_ins import QueueSignInRepository
 
 pytestmark = pytest.mark.browser
 
@@ -178,3 +181,46 @@ def test_queue_answer_and_transfer_with_a_switch(
         finally:
             page.context.close()
     assert [a[0] for a in switch.asked] == ["answer_next", "consult", "complete"]
+
+
+def test_console_shows_who_is_signed_in_to_the_queue_live(
+    chromium: Any, tmp_path: Path, seeded: tuple[Path, Seeded]
+) -> None:
+    """Sign-ins are the queue's (a phone's *21#, or the switch after a restart); the console
+    lists them and follows every change without a reload."""
+    with serve(tmp_path, seeded, call_control=FakeSwitch()) as server:
+        people = server.ids.people
+
+        def signed(who: str, number: str, minutes_ago: int | None) -> None:
+            with server.db.session() as s:
+                queue = QueueSignInRepository(s)
+                if minutes_ago is None:
+                    queue.sign_out("vaxeln", people[who])
+                else:
+                    queue.sign_in(
+                        "vaxeln", people[who], number, NOW - timedelta(minutes=minutes_ago)
+                    )
+
+        signed("anna", "4101", 50)
+        page = new_page(chromium)
+        try:
+            log_in(page, server, "telefonist")
+            operators = page.locator("#operator-list li")
+            expect(operators).to_have_count(1)
+            expect(operators.nth(0)).to_have_text("Anna Öberg 4101 · sedan 09.10")
+            signed("elin", "4001", 5)  # the telefonist herself, from her phone
+            expect(operators).to_have_count(2)
+            expect(operators.nth(1)).to_contain_text("Elin Lund (du)")
+            expect(page.locator("#operator-count")).to_have_text("2")
+            assert accessibility_problems(page) == []
+            screenshot(page, "console-queue-operators")
+            signed("anna", "", None)
+            expect(operators).to_have_count(1)
+            expect(operators.nth(0)).to_contain_text("Elin Lund")
+            signed("elin", "", None)
+            expect(page.locator("#operators-none")).to_have_text(
+                "Ingen telefonist är inloggad i kön. Logga in med *21# från telefonen."
+            )
+            expect(page.locator("#operator-count")).to_have_text("0")
+        finally:
+            page.context.close()

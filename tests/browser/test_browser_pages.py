@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness import Server, accessibility_problems, log_in, screenshot
+from harness import SWEDISH_PACK, Server, accessibility_problems, date_fields, log_in, screenshot
 from playwright.sync_api import expect
 
 from vaxel.media.wav import encode_wav
@@ -158,6 +158,34 @@ def test_chef_grants_an_exception(page: Any, server: Server) -> None:
     expect(row).to_contain_text("Nåbar efter arbetstid")
     expect(row).to_contain_text("Gäller")
     screenshot(page, "chef-exceptions-decided")
+
+
+@pytest.mark.skipif(not SWEDISH_PACK.exists(), reason="Chromium has no Swedish (chromium-l10n)")
+def test_dates_read_the_swedish_way(page: Any, server: Server) -> None:
+    """Year, month, day: 2026-04-30, not 04/30/2026 (the screenshots show the same)."""
+    log_in(page, server, "anna")
+    page.goto(f"{server.url}/me/exceptions")
+    assert date_fields(page, "#rq-from") == ["År", "Månad", "Dag"]
+
+
+def test_an_admin_links_a_log_in_to_a_person(page: Any, server: Server) -> None:
+    """The admin log-in belongs to nobody; linking it names the field when the person is not
+    found, and the table then shows the person."""
+    log_in(page, server, "admin")
+    page.goto(f"{server.url}/admin/users")
+    form = page.locator("form", has=page.locator("#lu-person"))
+    form.get_by_label("Användarnamn").select_option(label="admin – ingen person")
+    form.get_by_label("Person").fill("ingen alls")
+    form.get_by_role("button", name="Spara kopplingen").click()
+    expect(page.locator("#link-user-error")).to_contain_text("Person: ingen i katalogen matchar")
+    expect(page.locator("#lu-person")).to_have_attribute("aria-invalid", "true")
+    form.get_by_label("Person").fill("bjorn@ekby.se")
+    form.get_by_role("button", name="Spara kopplingen").click()
+    expect(page.locator(".flash")).to_have_text("Inloggningen är kopplad.")
+    row = page.locator("tr", has_text="admin")
+    expect(row.first).to_contain_text("Björn Ängström")
+    assert accessibility_problems(page) == []
+    screenshot(page, "admin-users-linked")
 
 
 def test_admin_import_shows_errors_line_by_line(page: Any, server: Server, tmp_path: Path) -> None:

@@ -62,7 +62,7 @@ def test_at_the_top_of_the_tree_an_administrator_decides(unit: int, person: int)
         (Decider(None), 20, 40, False, False),  # a chef below, at the top
         (Decider(None), 20, 20, False, False),  # the chef at the top, for themselves
         (Decider(None), ADMIN, ADMIN, True, False),  # an admin at the top, for themselves
-        (Decider(None), 20, None, True, False),  # an admin log-in with no person
+        (Decider(None), 20, None, True, True),  # an admin log-in with no person
         (Decider(20), 30, None, False, False),
     ],
 )

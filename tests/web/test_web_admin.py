@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from webtest import Web
 
+from vaxel.storage.audit import AuditRepository
+
 SBF = "Ekby kommun / Samhällsbyggnadsnämnden / Samhällsbyggnadsförvaltningen"
 GOOD_CSV = f"""name,email,unit,title,kind,extension,mobile,end_date,keywords,sip_password
 Rut Sjöberg,rut@ekby.se,{SBF} / Bygglov,Handläggare,anställd,4104,,,bygglov;detaljplan,rut-sip-pw-12
@@ -189,6 +191,57 @@ def test_web_log_ins(web: Web) -> None:
     web.logout()
     web.login("bjorn", "bjorn-web-password")
     assert web.client.get("/api/switchboard/queue").status_code == 200
+
+
+def test_an_existing_log_in_is_linked_to_a_person(web: Web) -> None:
+    """The seed's admin log-in is nobody; an administrator links it to Björn, which opens his
+    self-service to it, and unlinks it again. A person the directory does not know, or more
+    than one, is refused with the person field named. Every change is audited."""
+    web.login("admin")
+    users = {u["username"]: u for u in web.client.get("/api/users").json()}
+    admin = users["admin"]["id"]
+    assert users["admin"]["person_id"] is None
+    page = web.client.get("/admin/users").text
+    assert 'data-api="/api/users/{user}/person"' in page and "admin – ingen person" in page
+    assert web.client.get("/me").status_code == 403  # self-service needs a person
+
+    unknown = web.client.put(f"/api/users/{admin}/person", json={"person": "ingen alls"})
+    assert (unknown.status_code, unknown.json()["field"]) == (422, "person")
+    assert unknown.json()["detail"].startswith("Person: ingen i katalogen matchar 'ingen alls'")
+    several = web.client.put(f"/api/users/{admin}/person", json={"person": "Ö"})
+    assert (several.status_code, several.json()["field"]) == (422, "person")
+    assert "matchar" in several.json()["detail"] and "Anna Öberg" in several.json()["detail"]
+    web.client.cookies.set("vaxel_lang", "en")
+    english = web.client.put(f"/api/users/{admin}/person", json={"person": "ingen alls"})
+    assert english.json()["detail"].startswith("person: nobody matches")
+    web.client.cookies.set("vaxel_lang", "sv")
+    missing = web.client.put(f"/api/users/{admin}/person", json={"person_id": 99999})
+    assert (missing.status_code, missing.json()["field"]) == (422, "person")
+    assert web.client.put("/api/users/99999/person", json={}).status_code == 404
+
+    linked = web.client.put(f"/api/users/{admin}/person", json={"person": "bjorn@ekby.se"})
+    assert linked.status_code == 200, linked.text
+    assert (linked.json()["person_id"], linked.json()["person_name"]) == (
+        web.ids.people["bjorn"],
+        "Björn Ängström",
+    )
+    assert "admin – Björn Ängström" in web.client.get("/admin/users").text
+    assert web.client.get("/me").status_code == 200  # now his self-service
+    again = web.client.put(f"/api/users/{admin}/person", json={"person": "4102"})  # no change
+    assert again.json()["person_id"] == web.ids.people["bjorn"]
+    unlinked = web.client.put(f"/api/users/{admin}/person", json={"person": ""})
+    assert unlinked.status_code == 200 and unlinked.json()["person_id"] is None
+    web.logout()
+    with web.db.session() as s:
+        entries = AuditRepository(s).entries(subject=f"user:{admin}")
+    bjorn = f"person:{web.ids.people['bjorn']}"
+    assert [(e.action, e.actor, e.detail) for e in entries if e.action == "user.person"] == [
+        ("user.person", "admin", f"{bjorn} → nobody"),  # newest first
+        ("user.person", "admin", f"nobody → {bjorn}"),
+    ]
+    web.login("chef")  # only an administrator links log-ins
+    refused = web.client.put(f"/api/users/{admin}/person", json={"person": "bjorn@ekby.se"})
+    assert refused.status_code == 403
 
 
 def test_function_number_hours(web: Web) -> None:

@@ -1,6 +1,7 @@
 """Who decides a request for an exception, at the API's role boundary: the verksamhetschef
 above the person; at the top of the tree, where there is none, an administrator in their own
-name; never the person, and never a medarbetare."""
+name (their log-in, and their person if it has one); never the person, and never a
+medarbetare."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ ASK = {
 IDA_PASSWORD = "ekby-ida-admin-1"
 OWN = "Ingen beslutar om sin egen ansökan; den går till nivån över dig."
 ADMIN_DECIDES = "Ingen verksamhetschef står över personen, så en administratör beslutar."
+NOT_THE_CHEF = "Det här gäller en enhet där du inte är verksamhetschef."
 
 
 @pytest.fixture
@@ -40,6 +42,13 @@ def ida(web: Web) -> int:
             person_id=person.id,
         )  # fmt: skip
     return person.id
+
+
+def user_id(web: Web, username: str) -> int:
+    with web.db.session() as s:
+        user = UserRepository(s).user(username)
+    assert user is not None
+    return user.id
 
 
 def ask(web: Web, user: str, password: str | None = None, **changes: str) -> int:
@@ -75,15 +84,10 @@ def test_a_chefs_request_with_nobody_above_goes_to_an_admin(web: Web, ida: int) 
     assert web.client.post(approve, json={}).status_code == 403
     assert web.client.post(deny, json={"reason": "nej"}).status_code == 403
     web.logout()
-    # The admin log-in of the seed is nobody: it sees the request but decides in no one's name.
+    # Any administrator may decide it: the seed's admin log-in, which is nobody, as well.
     web.login("admin")
     (seen,) = web.client.get("/api/exceptions/requests").json()
-    assert (seen["id"], seen["may_decide"], seen["decided_by_admin"]) == (request_id, False, True)
-    refused = web.client.post(approve, json={})
-    assert refused.status_code == 403 and "inloggning" in refused.json()["detail"]
-    page = web.client.get("/admin/exceptions").text
-    assert "Karin Ek – Nåbar efter arbetstid" in page and 'id="admin-no-person"' in page
-    assert f'data-api="{approve}"' not in page
+    assert (seen["id"], seen["may_decide"], seen["decided_by_admin"]) == (request_id, True, True)
     web.logout()
     with web.db.session() as s:
         assert BarringRepository(s).get_request(request_id).is_pending
@@ -104,7 +108,7 @@ def test_a_chefs_request_with_nobody_above_goes_to_an_admin(web: Web, ida: int) 
     with web.db.session() as s:
         (exception,) = BarringRepository(s).exceptions(web.ids.people["karin"])
         entries = AuditRepository(s).entries(subject=f"person:{web.ids.people['karin']}")
-    assert exception.decided_by_id == ida
+    assert (exception.decided_by_id, exception.decided_by_user_id) == (ida, user_id(web, "ida"))
     assert ("barring.request.approved", "ida") in {(e.action, e.actor) for e in entries}
     web.login("chef")
     (mine,) = web.client.get("/api/exceptions/requests/mine").json()
@@ -156,6 +160,75 @@ def test_an_admin_grants_directly_only_at_the_top(web: Web, ida: int) -> None:
     herself = web.client.post("/api/exceptions", json=grant | {"person_id": ida})
     assert herself.status_code == 422 and herself.json()["field"] == "decided_by"
     web.logout()
+    web.login("admin")  # a log-in with no person grants at the top too, under its own name
+    page = web.client.get("/chef/exceptions").text
+    offered = page.split('id="ex-person"')[1].split("</select>")[0]
+    assert "Per Åberg" in offered and "Anna Öberg" not in offered
+    made = web.client.post("/api/exceptions", json=grant | {"person_id": web.ids.people["per"]})
+    assert made.status_code == 201, made.text
+    assert (made.json()["decided_by_id"], made.json()["decided_by_name"]) == (
+        None,
+        "Administratören admin",
+    )
+    chef_decides = web.client.post(
+        "/api/exceptions", json=grant | {"person_id": web.ids.people["maja"]}
+    )
+    assert chef_decides.status_code == 422 and chef_decides.json()["field"] == "decided_by"
+    listed = web.client.get("/chef/exceptions").text
+    assert "Administratören admin" in listed and "Ida Holm" in listed
+    with web.db.session() as s:
+        (pers,) = BarringRepository(s).exceptions(web.ids.people["per"])
+    assert (pers.decided_by_id, pers.decided_by_user_id) == (None, user_id(web, "admin"))
+
+
+def test_the_admin_log_in_with_no_person_decides_at_the_top(web: Web) -> None:
+    """The demo's admin belongs to nobody: it approves and denies at the top of the tree in the
+    log-in's name, and the chef who asked reads who decided; a chef's request it may not."""
+    karins = ask(web, "chef")
+    karins_private = ask(web, "chef", kind="private_use")
+    annas = ask(web, "anna")  # Karin decides this one
+    admin = user_id(web, "admin")
     web.login("admin")
-    nobody = web.client.post("/api/exceptions", json=grant | {"person_id": web.ids.people["per"]})
-    assert nobody.status_code == 403 and "inloggning" in nobody.json()["detail"]
+    listed = {r["id"]: r["may_decide"] for r in web.client.get("/api/exceptions/requests").json()}
+    assert listed == {karins: True, karins_private: True, annas: False}
+    page = web.client.get("/admin/exceptions").text
+    assert 'id="admin-no-person"' in page and "Din inloggning (admin)" in page
+    assert f'data-api="/api/exceptions/requests/{karins}/approve"' in page
+    refused = web.client.post(f"/api/exceptions/requests/{annas}/approve", json={})
+    assert (refused.status_code, refused.json()["detail"]) == (403, NOT_THE_CHEF)
+    approved = web.client.post(
+        f"/api/exceptions/requests/{karins}/approve", json={"valid_to": "2026-04-14"}
+    )
+    assert approved.status_code == 200, approved.text
+    got = approved.json()
+    assert (got["status"], got["decided_by_id"], got["decided_by_user_id"]) == (
+        "approved",
+        None,
+        admin,
+    )
+    assert got["decided_by_name"] == "Administratören admin"
+    denied = web.client.post(
+        f"/api/exceptions/requests/{karins_private}/deny", json={"reason": "Inte i tjänsten"}
+    )
+    assert denied.status_code == 200 and denied.json()["decided_by_user_id"] == admin
+    web.logout()
+
+    with web.db.session() as s:
+        barring = BarringRepository(s)
+        (exception,) = barring.exceptions(web.ids.people["karin"])
+        decided = barring.get_request(karins_private)
+        entries = AuditRepository(s).entries(subject=f"person:{web.ids.people['karin']}")
+    assert (exception.decided_by_id, exception.decided_by_user_id) == (None, admin)
+    assert (decided.decided_by_id, decided.decided_by_user_id) == (None, admin)
+    details = {(e.action, e.actor, e.detail) for e in entries}
+    assert ("barring.request.approved", "admin", f"request:{karins} by user:{admin}") in details
+    assert any(
+        action == "barring.exception" and actor == "admin" and f"by user:{admin} " in detail
+        for action, actor, detail in details
+    )
+    web.login("chef")
+    mine = {r["id"]: r for r in web.client.get("/api/exceptions/requests/mine").json()}
+    assert mine[karins]["decided_by_name"] == "Administratören admin"
+    assert mine[karins]["granted_to"] == "2026-04-14"
+    assert mine[karins_private]["decision_reason"] == "Inte i tjänsten"
+    assert "Administratören admin" in web.client.get("/me/exceptions").text

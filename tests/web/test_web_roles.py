@@ -107,7 +107,9 @@ def test_an_admin_is_not_a_verksamhetschef(web: Web) -> None:
         "person_id": web.ids.people["anna"], "kind": "private_use", "reason": "Test",
         "valid_from": "2026-03-10", "valid_to": "2026-04-10",
     })  # fmt: skip
-    assert response.status_code == 403  # the admin log-in is no person, so decides nothing
+    # Anna's verksamhetschef decides; an administrator only where no chef is above.
+    assert response.status_code == 422 and response.json()["field"] == "decided_by"
+    assert "verksamhetschef" in response.json()["detail"]
 
 
 def test_a_chefs_overview_shows_only_their_units(web: Web) -> None:

@@ -5,6 +5,12 @@ bolag with their verksamhetschefer, about 300 people with numbers, telephone hou
 callbacks, mailboxes, barring decisions, the telephony policy in the register, web log-ins and
 SIP accounts with known passwords, and six months of synthetic call records. Everything is
 drawn from a seeded random generator, so two runs on the same day give the same municipality.
+
+Each demo log-in also has something of its own to see on first log-in (``_first_day``): the
+chef's förvaltning has requests for exceptions to decide, someone sick without a return time,
+an overdue callback and a mailbox without a greeting; the admin has a request from the top of
+the organisation, which only an administrator decides; the medarbetare has a message to call
+back and an approved exception; the telefonist and a colleague are signed in to the queue.
 """
 
 from __future__ import annotations
@@ -51,6 +57,7 @@ from vaxel.storage.models import CallRow, PersonRow, UnitRow
 from vaxel.storage.numbers import NumberRepository
 from vaxel.storage.policy import PolicyRepository
 from vaxel.storage.presence import PresenceRepository
+from vaxel.storage.queue_sign_ins import QueueSignInRepository
 from vaxel.storage.users import Role, UserRepository
 from vaxel.storage.voicemail import VoicemailRepository
 
@@ -61,6 +68,7 @@ ACTOR = "demo"
 CH = Channel.SYSTEM
 CALL_DAYS = 182
 PREFIXES = ("70", "72", "73", "76", "54", "8")  # callers: mobiles, the county, Stockholm
+SWITCHBOARD_QUEUE = "vaxeln"  # the switch's queue (CallSettings.switchboard_queue)
 
 
 def _names() -> tuple[list[str], list[str]]:
@@ -254,6 +262,7 @@ class _Builder:
         self.units: dict[str, Unit] = {}
         self.staff: dict[int, list[Person]] = {}  # unit id → people
         self.extension_of: dict[int, str] = {}
+        self.mailbox_of: dict[int, int] = {}  # person id → mailbox id
         self.unit_of_person: dict[int, int] = {}
         self.emails: set[str] = set()
         self.names: set[str] = set()
@@ -274,6 +283,7 @@ class _Builder:
         self._barring()
         self._policy()
         self._logins()
+        self._first_day()
         self._calls()
 
     # --- organisation and people ----------------------------------------------------------
@@ -415,6 +425,7 @@ class _Builder:
         for person_id, extension in self.extension_of.items():
             draw = self.rng.random()
             box = voicemail.create_mailbox(extension, person_id, actor=ACTOR, channel=CH)
+            self.mailbox_of[person_id] = box.id
             if draw < 0.78:
                 voicemail.set_greeting(
                     box.id,
@@ -582,6 +593,91 @@ class _Builder:
                 channel=CH,
                 label="Demo softphone",
             )
+
+    # --- what each log-in sees first -------------------------------------------------------
+
+    def _first_day(self) -> None:
+        """Something real for each demo log-in on its first visit (no random draws here, so
+        the rest of the demo is the same as without it)."""
+        today = local(self.now).date()
+        sbf = self.units["Samhällsbyggnadsförvaltningen"]
+        _, planner, gis = self.staff[sbf.id][:3]  # the chef, a planarkitekt, a GIS-ingenjör
+        bygglov = self.units["Bygglov"]
+        bygglov_chef = bygglov.verksamhetschef_id
+        assert bygglov_chef is not None
+        worker = self.staff[bygglov.id][1]  # the medarbetare log-in
+        klf = self.units["Kommunledningsförvaltningen"]
+        kommundirektor = klf.verksamhetschef_id
+        assert kommundirektor is not None
+        next_week = at_local(today + timedelta(days=7 - today.weekday()), time(0))
+        barring = BarringRepository(self.s)
+
+        # The chef decides for the förvaltning's staff and for the chefs of the units below.
+        for person, reason, asked_days_ago in (
+            (planner, "Beredskap under granskningen av detaljplanen för Norra hamnen; "
+                      "ska kunna nås kvällstid.", 1),
+            (self.directory.person(bygglov_chef), "Jour för bygglovsärenden de kommande "
+             "veckorna; handläggarna ska kunna nå mig efter arbetstid.", 2),
+        ):  # fmt: skip
+            asked = self.now - timedelta(days=asked_days_ago, hours=1)
+            barring.request(
+                person.id, ExceptionKind.AFTER_HOURS, reason, next_week,
+                next_week + timedelta(days=28), actor=person.email, channel=Channel.WEB,
+                now=asked,
+            )  # fmt: skip
+        # Nobody is above the kommundirektör: an administrator decides (the admin log-in).
+        director = self.directory.person(kommundirektor)
+        barring.request(
+            director.id, ExceptionKind.AFTER_HOURS,
+            "Krisledningen: ska kunna nås dygnet runt under kommunens beredskapsvecka.",
+            next_week, next_week + timedelta(days=7), actor=director.email,
+            channel=Channel.WEB, now=self.now - timedelta(hours=3),
+        )  # fmt: skip
+
+        # The chef's overview: sick for over two weeks with no return day, a callback past
+        # its due time, a mailbox without a greeting.
+        PresenceRepository(self.s).set_absence(
+            gis.id, Absence(AbsenceReason.SJUK, None), gis.email, Channel.WEB,
+            self.now - timedelta(days=16),
+        )  # fmt: skip
+        callbacks = CallbackRepository(self.s)
+        callbacks.create(
+            "+46705551234", CallbackReason.MESSAGE, at=self.now - timedelta(days=7),
+            actor="telefonist", channel=Channel.OPERATOR, for_person_id=planner.id,
+            caller_name="Margit Lund", note="Frågar om samrådet för Norra hamnen.",
+        )  # fmt: skip
+        VoicemailRepository(self.s).set_greeting(
+            self.mailbox_of[planner.id], GreetingState.NONE, actor=ACTOR, channel=CH
+        )
+
+        # The medarbetare: a message to call back today, and an exception the chef approved.
+        callbacks.create(
+            "+46736667788", CallbackReason.MESSAGE, at=self.now - timedelta(minutes=40),
+            actor="telefonist", channel=Channel.OPERATOR, for_person_id=worker.id,
+            caller_name="Sven Ek", note="Undrar hur det går med bygglovet för garaget.",
+        )  # fmt: skip
+        asked = self.now - timedelta(days=12)
+        approved = barring.request(
+            worker.id, ExceptionKind.AFTER_HOURS,
+            "Tillsyn av byggarbetsplatser kvällstid.",
+            at_local(today - timedelta(days=10), time(0)),
+            at_local(today + timedelta(days=50), time(0)), actor=worker.email,
+            channel=Channel.WEB, now=asked,
+        )  # fmt: skip
+        barring.decide(
+            approved.id, approve=True, decided_by_id=bygglov_chef,
+            reason="Gäller tillsynskvällarna.", actor=ACTOR, channel=Channel.WEB,
+            now=asked + timedelta(days=1),
+        )  # fmt: skip
+
+        # The telefonist and a colleague are signed in to the switchboard queue.
+        contact = self.staff[self.units["Kontaktcenter"].id]
+        queue = QueueSignInRepository(self.s)
+        for person, minutes in ((contact[1], 95), (contact[2], 35)):
+            queue.sign_in(
+                SWITCHBOARD_QUEUE, person.id, self.extension_of[person.id],
+                self.now - timedelta(minutes=minutes),
+            )  # fmt: skip
 
     def _calls(self) -> None:
         CallRepository(self.s).add_many(self._call_records())

@@ -1,5 +1,9 @@
 """Call barring: no private use; exceptions decided by the unit's verksamhetschef (at the top
-of the organisation, where nobody is above, by an administrator; never by the person)."""
+of the organisation, where nobody is above, by an administrator; never by the person).
+
+A decision records who made it: the deciding person (`decided_by_id`) and, for a decision made
+on the web, the log-in (`decided_by_user_id`). An administrator's log-in need not belong to a
+person; then the log-in alone says who decided."""
 
 from __future__ import annotations
 
@@ -47,11 +51,14 @@ class ExceptionKind(enum.StrEnum):
 class BarringException:
     person_id: int
     kind: ExceptionKind
-    decided_by_id: int  # the unit's verksamhetschef (at the top of the tree: an administrator)
+    # The deciding person: the unit's verksamhetschef, or at the top of the tree an
+    # administrator's person; None for an administrator's log-in that belongs to nobody.
+    decided_by_id: int | None
     reason: str
     valid_from: datetime
     valid_to: datetime
     decided_at: datetime | None = None
+    decided_by_user_id: int | None = None  # the deciding log-in (None: decided off the web)
 
 
 # Numbers that must always connect: 112 (SOS), 114 14 (police), 113 13 (information in a
@@ -194,8 +201,10 @@ def validate_exception(
     """Decided by whoever `Decider` names (not by the person), time-limited, with a reason.
 
     `unit_chef_id` is the deciding chef (`deciding_chef_of`); `by_admin` says the decision is an
-    administrator's, which counts only where there is no such chef.
+    administrator's, which counts only where there is no such chef. The decision names who
+    made it: a person, a log-in, or both.
     """
+    check_named(e.decided_by_id, e.decided_by_user_id)
     check_decider(Decider(unit_chef_id), e.person_id, e.decided_by_id, admin=by_admin)
     if not e.reason.strip():
         raise DomainError("reason", "an exception needs a reason")
@@ -208,6 +217,13 @@ def validate_exception(
 # --- Who decides ----------------------------------------------------------------------------
 
 
+def check_named(decided_by_id: int | None, decided_by_user_id: int | None) -> None:
+    """DomainError("decided_by") unless a decision names who made it: a person, a log-in, or
+    both (an administrator's log-in that belongs to no person)."""
+    if decided_by_id is None and decided_by_user_id is None:
+        raise DomainError("decided_by", "a decision names who made it: a person or a log-in")
+
+
 @dataclass(frozen=True, slots=True)
 class Decider:
     """Who decides a person's exceptions and their requests for one (policy §2).
@@ -215,7 +231,8 @@ class Decider:
     The nearest verksamhetschef at or above the person's unit who is not the person: a chef's
     own request goes one level up. At the top of the tree nobody is above (the kommundirektör,
     or the chef of a unit with no chef over it); then an administrator decides, in their own
-    name. Nobody decides for themselves, an administrator included.
+    name: their log-in, with their person if the log-in has one. Nobody decides for themselves,
+    an administrator included.
     """
 
     chef_id: int | None  # None: an administrator decides
@@ -232,9 +249,8 @@ def decider_for(units: Mapping[int, Unit], unit_id: int, person_id: int) -> Deci
 
 def may_decide(decider: Decider, person_id: int, by_id: int | None, *, admin: bool) -> bool:
     """Whether the person `by_id` (an administrator's own person when `admin`) may decide for
-    `person_id`, whose decider is `decider`. None (a log-in with no person) never may."""
-    if by_id is None:
-        return False
+    `person_id`, whose decider is `decider`. None is a log-in with no person: an administrator's
+    may decide at the top of the tree (it cannot be the person asking); nobody else's may."""
     try:
         check_decider(decider, person_id, by_id, admin=admin)
     except DomainError:
@@ -242,9 +258,12 @@ def may_decide(decider: Decider, person_id: int, by_id: int | None, *, admin: bo
     return True
 
 
-def check_decider(decider: Decider, person_id: int, by_id: int, *, admin: bool = False) -> None:
-    """DomainError("decided_by") naming the rule that `by_id` deciding for `person_id` breaks."""
-    if by_id == person_id:
+def check_decider(
+    decider: Decider, person_id: int, by_id: int | None, *, admin: bool = False
+) -> None:
+    """DomainError("decided_by") naming the rule that `by_id` deciding for `person_id` breaks
+    (`by_id` None: a log-in with no person, which decides only as an administrator)."""
+    if by_id is not None and by_id == person_id:
         raise DomainError(
             "decided_by", "no one decides an exception for themselves; ask the next level up"
         )
@@ -253,7 +272,7 @@ def check_decider(decider: Decider, person_id: int, by_id: int, *, admin: bool =
             "decided_by",
             "no verksamhetschef above the person decides exceptions; an administrator does",
         )
-    if not decider.by_admin and by_id != decider.chef_id:
+    if not decider.by_admin and (by_id is None or by_id != decider.chef_id):
         raise DomainError("decided_by", "an exception is decided by the unit's verksamhetschef")
 
 
@@ -282,10 +301,11 @@ class ExceptionRequest:
     wanted_to: datetime
     requested_at: datetime
     status: RequestStatus = RequestStatus.PENDING
-    decided_by_id: int | None = None
+    decided_by_id: int | None = None  # the deciding person (None: pending, or a log-in only)
     decided_at: datetime | None = None
     decision_reason: str = ""  # the chef's words: why denied, or a note with an approval
     exception_id: int | None = None  # the exception an approval created
+    decided_by_user_id: int | None = None  # the deciding log-in (None: pending, or off the web)
 
     @property
     def is_pending(self) -> bool:
@@ -304,14 +324,15 @@ def validate_request(r: ExceptionRequest) -> None:
 
 def validate_denial(
     r: ExceptionRequest,
-    decided_by_id: int,
+    decided_by_id: int | None,
     unit_chef_id: int | None,
     reason: str,
     *,
     by_admin: bool = False,
 ) -> None:
     """A pending request, denied by its decider (`Decider`: the chef, or at the top of the tree
-    an administrator; never the person), who says why."""
+    an administrator, whose log-in may have no person: `decided_by_id` None; never the person),
+    who says why."""
     if not r.is_pending:
         raise DomainError("status", f"the request is already {r.status.value}")
     check_decider(Decider(unit_chef_id), r.person_id, decided_by_id, admin=by_admin)

@@ -1,9 +1,14 @@
 """Barring classes per person and the exceptions a verksamhetschef decides (policy §2); at the
-top of the organisation, where no chef is above the person, an administrator decides."""
+top of the organisation, where no chef is above the person, an administrator decides.
+
+A decision records who made it: on the web the log-in (``decided_by_user_id``), whose person
+(if it has one) and role are read here, not taken from the caller; off the web (the CLI, the
+demo) a person (``decided_by_id``), with ``by_admin`` for an administrator's."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import select
@@ -16,6 +21,7 @@ from vaxel.domain.barring import (
     ExceptionKind,
     ExceptionRequest,
     RequestStatus,
+    check_named,
     decider_for,
     validate_denial,
     validate_exception,
@@ -34,7 +40,9 @@ from vaxel.storage.models import (
     ExceptionRequestRow,
     PersonRow,
     UnitRow,
+    WebUserRow,
 )
+from vaxel.storage.users import Role
 
 # Without a decision, a phone reaches national and mobile numbers but not abroad or 0900.
 DEFAULT_CLASS = BarringClass.NATIONAL
@@ -49,6 +57,7 @@ def exception_of(row: BarringExceptionRow) -> BarringException:
         valid_from=row.valid_from,
         valid_to=row.valid_to,
         decided_at=row.decided_at,
+        decided_by_user_id=row.decided_by_user_id,
     )
 
 
@@ -66,7 +75,16 @@ def request_of(row: ExceptionRequestRow) -> ExceptionRequest:
         decided_at=row.decided_at,
         decision_reason=row.decision_reason,
         exception_id=row.exception_id,
+        decided_by_user_id=row.decided_by_user_id,
     )
+
+
+def decided_by_text(person_id: int | None, user_id: int | None) -> str:
+    """Who decided, for the audit log: "user:3 person:12", "user:1" or "person:12"."""
+    parts = ([f"user:{user_id}"] if user_id is not None else []) + (
+        [f"person:{person_id}"] if person_id is not None else []
+    )
+    return " ".join(parts)
 
 
 class BarringRepository:
@@ -107,13 +125,22 @@ class BarringRepository:
         by_admin: bool = False,
     ) -> int:
         """Store an exception; DomainError unless its decider (`Decider`) decided it.
-        ``by_admin``: decided_by is an administrator's person (counts at the top of the tree)."""
+
+        With ``decided_by_user_id`` a log-in decided: the person recorded is the log-in's (or
+        none), and it decides as an administrator if its role is admin. Without, ``by_admin``
+        says ``decided_by_id`` is an administrator's person (counts at the top of the tree).
+        """
+        person_id, by_admin = self._deciding(
+            exception.decided_by_id, exception.decided_by_user_id, by_admin
+        )
+        exception = replace(exception, decided_by_id=person_id)
         decider = self.decider(exception.person_id)
         validate_exception(exception, decider.chef_id, by_admin=by_admin)
         row = BarringExceptionRow(
             person_id=exception.person_id,
             kind=str(exception.kind),
             decided_by_id=exception.decided_by_id,
+            decided_by_user_id=exception.decided_by_user_id,
             reason=exception.reason,
             valid_from=exception.valid_from,
             valid_to=exception.valid_to,
@@ -127,7 +154,8 @@ class BarringRepository:
             channel,
             "barring.exception",
             f"person:{exception.person_id}",
-            f"{exception.kind} by person:{exception.decided_by_id} "
+            f"{exception.kind} by "
+            f"{decided_by_text(exception.decided_by_id, exception.decided_by_user_id)} "
             f"{exception.valid_from.date()}–{exception.valid_to.date()}: {exception.reason}",
             at=now,
         )
@@ -282,7 +310,8 @@ class BarringRepository:
         request_id: int,
         *,
         approve: bool,
-        decided_by_id: int,
+        decided_by_id: int | None = None,
+        decided_by_user_id: int | None = None,
         reason: str = "",
         valid_from: datetime | None = None,
         valid_to: datetime | None = None,
@@ -293,13 +322,18 @@ class BarringRepository:
     ) -> ExceptionRequest:
         """Approve (creating the exception, for the wanted period unless another is given) or
         deny (``reason`` required) a pending request. Only its decider decides (the unit's
-        verksamhetschef; ``by_admin``, an administrator's person, at the top of the tree):
-        DomainError("decided_by") for anyone else, DomainError("status") if already decided.
+        verksamhetschef; at the top of the tree an administrator): DomainError("decided_by")
+        for anyone else, DomainError("status") if already decided.
+
+        Who decides: a log-in (``decided_by_user_id``; its person and role are read from it),
+        or off the web a person (``decided_by_id``; ``by_admin``: an administrator's person).
         """
         row = self._request_row(request_id)
         current = request_of(row)
         if not current.is_pending:
             raise DomainError("status", f"the request is already {current.status.value}")
+        check_named(decided_by_id, decided_by_user_id)
+        decided_by_id, by_admin = self._deciding(decided_by_id, decided_by_user_id, by_admin)
         reason = reason.strip()
         if approve:
             exception = BarringException(
@@ -310,6 +344,7 @@ class BarringRepository:
                 valid_from=valid_from or current.wanted_from,
                 valid_to=valid_to or current.wanted_to,
                 decided_at=now,
+                decided_by_user_id=decided_by_user_id,
             )
             row.exception_id = self.add_exception(
                 exception, actor=actor, channel=channel, now=now, by_admin=by_admin
@@ -321,17 +356,35 @@ class BarringRepository:
             )
             row.status = str(RequestStatus.DENIED)
         row.decided_by_id = decided_by_id
+        row.decided_by_user_id = decided_by_user_id
         row.decided_at = now
         row.decision_reason = reason
         self.session.flush()
         audit(
             self.session, actor, channel, f"barring.request.{row.status}",
             f"person:{row.person_id}",
-            f"request:{row.id} by person:{decided_by_id}" + (f": {reason}" if reason else ""),
+            f"request:{row.id} by {decided_by_text(decided_by_id, decided_by_user_id)}"
+            + (f": {reason}" if reason else ""),
             at=now,
         )  # fmt: skip
         note_change(self.session, "barring", row.person_id)
         return request_of(row)
+
+    def _deciding(
+        self, person_id: int | None, user_id: int | None, by_admin: bool
+    ) -> tuple[int | None, bool]:
+        """The deciding person and whether they decide as an administrator: the log-in's own,
+        when a log-in decides; as the caller says, when a person decides off the web."""
+        if user_id is None:
+            return person_id, by_admin
+        user = self.session.get(WebUserRow, user_id)
+        if user is None:
+            raise NotFound(f"no log-in with id {user_id}")
+        if person_id is not None and person_id != user.person_id:
+            raise DomainError(
+                "decided_by", f"the log-in {user.username} does not belong to person {person_id}"
+            )
+        return user.person_id, user.role == str(Role.ADMIN)
 
     def _request_row(self, request_id: int) -> ExceptionRequestRow:
         row = self.session.get(ExceptionRequestRow, request_id)

@@ -343,15 +343,27 @@ class BarringRow(Base):
 
 
 class BarringExceptionRow(Base):
-    """A time-limited exception, decided by the unit's verksamhetschef (policy §2)."""
+    """A time-limited exception, decided by the unit's verksamhetschef (policy §2); at the top
+    of the tree by an administrator, whose log-in may belong to no person."""
 
     __tablename__ = "barring_exceptions"
-    __table_args__ = (CheckConstraint("valid_to > valid_from", name="period"),)
+    __table_args__ = (
+        CheckConstraint("valid_to > valid_from", name="period"),
+        # Who decided is always known: the person, the log-in, or both.
+        CheckConstraint(
+            "decided_by_id IS NOT NULL OR decided_by_user_id IS NOT NULL", name="has_decider"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
-    decided_by_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"))
+    # The log-in that decided (NULL: decided off the web, by the CLI or the demo, or before 0004
+    # where the audit log did not name a log-in).
+    decided_by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("web_users.id", ondelete="RESTRICT")
+    )
     reason: Mapped[str] = mapped_column(Text)
     valid_from: Mapped[datetime]
     valid_to: Mapped[datetime]
@@ -378,6 +390,9 @@ class ExceptionRequestRow(Base):
     requested_by: Mapped[str] = mapped_column(default="")
     status: Mapped[str] = mapped_column(String(20), default="pending")
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    decided_by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("web_users.id", ondelete="SET NULL")
+    )
     decided_at: Mapped[datetime | None]
     decision_reason: Mapped[str] = mapped_column(Text, default="")
     exception_id: Mapped[int | None] = mapped_column(

@@ -15,7 +15,7 @@ from vaxel.domain.presence import Channel
 from vaxel.storage.audit import audit
 from vaxel.storage.db import note_change
 from vaxel.storage.errors import NotFound
-from vaxel.storage.models import WebUserRow
+from vaxel.storage.models import PersonRow, WebUserRow
 
 MAX_FAILED_LOGINS = 5
 LOCK_FOR = timedelta(minutes=15)
@@ -144,6 +144,24 @@ class UserRepository:
         row.role = str(role)
         audit(self.session, actor, channel, "user.role", f"user:{user_id}", role)
         note_change(self.session, "user", user_id)
+
+    def set_person(
+        self, user_id: int, person_id: int | None, *, actor: str, channel: Channel
+    ) -> WebUser:
+        """Link a log-in to a person in the directory (None: to nobody). The person is whose
+        self-service the log-in opens, whose units a chef manages, and in whose name it
+        decides; NotFound for a person who is not there."""
+        row = self._row(user_id)
+        if person_id is not None and self.session.get(PersonRow, person_id) is None:
+            raise NotFound(f"no person with id {person_id}")
+        if row.person_id != person_id:
+            before = f"person:{row.person_id}" if row.person_id is not None else "nobody"
+            after = f"person:{person_id}" if person_id is not None else "nobody"
+            row.person_id = person_id
+            audit(self.session, actor, channel, "user.person", f"user:{user_id}",
+                  f"{before} → {after}")  # fmt: skip
+            note_change(self.session, "user", user_id)
+        return user_of(row)
 
     def _by_name(self, username: str) -> WebUserRow | None:
         return self.session.scalar(

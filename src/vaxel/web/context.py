@@ -35,6 +35,9 @@ class WebContext:
     secure_cookies: bool = False
     # Demo log-ins shown on the log-in page (only ``vaxel demo`` passes them).
     demo_logins: list[tuple[str, str, str]] = field(default_factory=list)
+    # The switchboard queue whose signed-in operators the console shows (the switch's
+    # CallSettings.switchboard_queue, "vaxeln" unless the composition root says otherwise).
+    switchboard_queue: str = "vaxeln"
     revoked: RevokedSessions = field(default_factory=lambda: RevokedSessions())
 
     def now(self) -> datetime:

@@ -61,13 +61,15 @@ def create_app(
     secret: bytes | None = None,
     secure_cookies: bool = False,
     demo_logins: Sequence[tuple[str, str, str]] = (),
+    switchboard_queue: str = "vaxeln",
 ) -> FastAPI:
     """The web app on ``db``.
 
     ``call_control`` is the switch (None: call handling answers 503); ``clock`` gives "now"
     (tests); ``secret`` signs session cookies (None: kept in ``config.data_dir``);
     ``secure_cookies`` marks cookies Secure (set it when served over HTTPS);
-    ``demo_logins`` (user name, password, role) are shown on the log-in page by ``vaxel demo``.
+    ``demo_logins`` (user name, password, role) are shown on the log-in page by ``vaxel demo``;
+    ``switchboard_queue`` is the queue whose signed-in operators the console shows.
     """
     context = WebContext(
         db=db,
@@ -80,6 +82,7 @@ def create_app(
         call_control=call_control,
         secure_cookies=secure_cookies,
         demo_logins=list(demo_logins),
+        switchboard_queue=switchboard_queue,
     )
 
     @contextlib.asynccontextmanager

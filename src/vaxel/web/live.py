@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 # The kinds pages react to; the rest (call records, registrations' churn) would only be noise.
 LIVE_KINDS = frozenset({
     "absence", "callback", "voicemail", "mailbox", "person", "registration", "sip_account",
-    "barring",
+    "barring", "queue_sign_in",
 })  # fmt: skip
 # A page that stops reading loses events rather than holding memory; it reloads on "resync".
 QUEUE_LIMIT = 500

@@ -92,14 +92,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Ingen verksamhetschef står över personen, så en administratör beslutar.",
         "No manager is above this person, so an administrator decides.",
     ),
-    "error_admin_no_person": (
-        "Ett beslut fattas i en persons namn, och din inloggning hör inte till någon person i "
-        "katalogen. Besluta med en administratörsinloggning som är kopplad till dig "
-        "(Administration → Inloggningar).",
-        "A decision is made in a person's name, and your log-in does not belong to a person in "
-        "the directory. Decide with an administrator log-in linked to you "
-        "(Administration → Log-ins).",
+    "admin_decides_as_login": (
+        "Din inloggning ({username}) hör inte till någon person i katalogen. Du beslutar ändå, "
+        "och besluten visas med inloggningens namn. Koppla inloggningen till dig under "
+        "Administration → Inloggningar, så visas ditt namn.",
+        "Your log-in ({username}) does not belong to a person in the directory. You decide "
+        "all the same, and the decisions show the log-in's name. Link the log-in to yourself "
+        "under Administration → Log-ins to have your name shown.",
     ),
+    "decided_by_login": ("Administratören {username}", "The administrator {username}"),
     "error_not_your_voicemail": (
         "Meddelandet finns inte i din röstbrevlåda.",
         "The message is not in your mailbox.",
@@ -131,6 +132,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "queue_heading": ("Kön", "Queue"),
     "queue_is_empty": ("Ingen väntar.", "Nobody is waiting."),
     "queue_empty": ("Ingen väntar i kön.", "Nobody is waiting in the queue."),
+    "operators_heading": ("Inloggade i kön", "Signed in to the queue"),
+    "operators_none": (
+        "Ingen telefonist är inloggad i kön. Logga in med *21# från telefonen.",
+        "No operator is signed in to the queue. Sign in with *21# from the phone.",
+    ),
+    "operator_since": ("sedan {time}", "since {time}"),
+    "operator_me": ("du", "you"),
     "pick_call": ("Ta", "Take"),
     "answer_next": ("Svara på nästa", "Answer next"),
     "current_call": ("Pågående samtal", "Current call"),
@@ -224,6 +232,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "js_absence_cleared": ("{name} är tillgänglig igen.", "{name} is available again."),
     "js_pick": ("Ta", "Take"),
     "js_queue_empty": ("Ingen väntar.", "Nobody is waiting."),
+    "js_operators_none": (
+        "Ingen telefonist är inloggad i kön. Logga in med *21# från telefonen.",
+        "No operator is signed in to the queue. Sign in with *21# from the phone.",
+    ),
+    "js_operator_since": ("sedan {time}", "since {time}"),
+    "js_operator_me": ("du", "you"),
     "js_connected": (
         "Din telefon ringer; svara så kopplas den som ringer till dig.",
         "Your phone is ringing; answer it to speak to the caller.",
@@ -548,6 +562,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "A new password also lifts a lock-out after failed log-ins.",
     ),
     "user_saved": ("Lösenordet är bytt.", "The password is changed."),
+    "link_user": ("Koppla inloggning till person", "Link a log-in to a person"),
+    "link_user_intro": (
+        "Personen är den vars självservice inloggningen öppnar, vars enheter en chef ansvarar "
+        "för och i vars namn beslut fattas. Lämna fältet tomt för att ta bort kopplingen.",
+        "The person is whose self-service the log-in opens, whose units a manager is "
+        "responsible for and in whose name decisions are made. Leave the field empty to "
+        "remove the link.",
+    ),
+    "link_user_button": ("Spara kopplingen", "Save the link"),
+    "user_linked": ("Inloggningen är kopplad.", "The log-in is linked."),
+    "no_person": ("ingen person", "no person"),
     # --- exception requests and notes (self-service and chef) ------------------------------
     "nav_me_exceptions": ("Undantag", "Exceptions"),
     "me_exceptions_heading": ("Undantag från spärrarna", "Exceptions from call barring"),
@@ -690,6 +715,14 @@ DOMAIN_ERRORS_SV: list[tuple[str, str, str]] = [
      "Ingen verksamhetschef står över personen, så en administratör beslutar."),
     ("note", r"the note is longer than (?P<n>\d+) characters",
      "Noteringen är längre än {n} tecken."),
+    ("person", r"nobody matches (?P<who>.+) \(give an extension, an e-mail or a name\)",
+     "Person: ingen i katalogen matchar {who}; ange en anknytning, en e-postadress eller ett "
+     "namn."),
+    ("person", r"(?P<who>.+) matches (?P<n>\d+) people, say which: (?P<found>.+)",
+     "Person: {who} matchar {n} personer; ange vem (till exempel e-postadressen): {found}"),
+    ("person", r"no person with id (?P<id>\d+)", "Person: det finns ingen person med id {id}."),
+    ("decided_by", r"a decision names who made it: .*",
+     "Ett beslut måste ange vem som fattade det: en person eller en inloggning."),
 ]  # fmt: skip
 
 # Request validation (pydantic) in Swedish: error type → text; {limit} where there is one.

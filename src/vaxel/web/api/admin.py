@@ -24,10 +24,11 @@ from vaxel.domain.presence import Channel
 from vaxel.domain.telephone_hours import parse_schedule
 from vaxel.storage.accounts import AccountRepository
 from vaxel.storage.directory import DirectoryRepository
+from vaxel.storage.errors import Ambiguous, NotFound
 from vaxel.storage.numbers import NumberRepository
 from vaxel.storage.people_import import ImportFailed, import_people
 from vaxel.storage.registrations import RegistrationRepository
-from vaxel.storage.users import Role, UserRepository
+from vaxel.storage.users import Role, UserRepository, WebUser
 from vaxel.web.context import WebContext
 from vaxel.web.deps import Admin, Ctx, SessionDep
 from vaxel.web.templating import format_phone
@@ -96,6 +97,10 @@ class UserIn(PersonRef):
 
 class RoleIn(BaseModel):
     role: Role
+
+
+class LinkIn(PersonRef):
+    """The person a log-in belongs to; neither ``person_id`` nor ``person``: nobody."""
 
 
 def person_info(person: Person, paths: dict[int, str]) -> dict[str, Any]:
@@ -328,9 +333,30 @@ def list_users(session: SessionDep, viewer: Admin) -> list[dict[str, Any]]:
     ]
 
 
+def login_person(body: PersonRef, session: Session) -> Person | None:
+    """The person a log-in is for, or DomainError("person") saying why none could be found
+    (so that the form marks the person field, not just the page)."""
+    try:
+        return body.person_in(session)
+    except NotFound as exc:
+        raise DomainError("person", str(exc)) from None
+    except Ambiguous as exc:
+        raise DomainError("person", str(exc)) from None
+
+
+def user_info(user: WebUser, names: dict[int, str]) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "username": user.username,
+        "role": str(user.role),
+        "person_id": user.person_id,
+        "person_name": names.get(user.person_id, "") if user.person_id is not None else "",
+    }
+
+
 @router.post("/users", status_code=201)
 def add_user(body: UserIn, context: Ctx, session: SessionDep, viewer: Admin) -> dict[str, Any]:
-    person = body.person_in(session)
+    person = login_person(body, session)
     user = UserRepository(session).create(
         body.username, body.password, body.role, now=context.now(), actor=viewer.username,
         channel=Channel.WEB, person_id=person.id if person else None,
@@ -349,6 +375,17 @@ def set_user_password(user_id: int, body: PasswordIn, session: SessionDep, viewe
     UserRepository(session).set_password(
         user_id, body.password, actor=viewer.username, channel=Channel.WEB
     )
+
+
+@router.put("/users/{user_id}/person")
+def link_user(user_id: int, body: LinkIn, session: SessionDep, viewer: Admin) -> dict[str, Any]:
+    """Link an existing log-in to a person (by id, e-mail, extension or unique name), or to
+    nobody when neither is given. Audited as user.person."""
+    person = login_person(body, session)
+    user = UserRepository(session).set_person(
+        user_id, person.id if person else None, actor=viewer.username, channel=Channel.WEB
+    )
+    return user_info(user, {person.id: person.name} if person else {})
 
 
 # --- CSV import ---------------------------------------------------------------------------------

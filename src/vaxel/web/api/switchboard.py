@@ -1,7 +1,8 @@
 """The switchboard queue and the operator's calls: answer, pick, transfer.
 
 These need the switch (``CallControl``); until it is wired in they answer 503 with a message
-the console shows as it is.
+the console shows as it is. Who is signed in to the queue is read from storage, where the
+queue keeps its sign-ins; the change feed says "queue_sign_in" when it changes.
 """
 
 from __future__ import annotations
@@ -12,12 +13,15 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
+from vaxel.storage.queue_sign_ins import QueueSignInRepository
 from vaxel.web.callcontrol import QueuedCall
-from vaxel.web.deps import Ctx, Operator
+from vaxel.web.context import WebContext
+from vaxel.web.deps import Ctx, Operator, SessionDep, Viewer
 from vaxel.web.i18n import language_of, message
 from vaxel.web.switch import operator_of, require_call_control
-from vaxel.web.templating import format_phone
+from vaxel.web.templating import format_phone, format_when
 
 router = APIRouter(prefix="/switchboard", tags=["switchboard"])
 
@@ -58,6 +62,36 @@ def queue_snapshot(context: Ctx, lang: str = "sv") -> dict[str, Any]:
 def queue(context: Ctx, viewer: Operator, request: Request) -> dict[str, Any]:
     """Callers waiting for the switchboard, first in line first, with their waiting times."""
     return queue_snapshot(context, language_of(request))
+
+
+def operators_snapshot(
+    context: WebContext, session: Session, viewer: Viewer, lang: str = "sv"
+) -> dict[str, Any]:
+    """The operators signed in to the switchboard queue, in sign-in order."""
+    now = context.now()
+    signed = QueueSignInRepository(session).signed_in(context.switchboard_queue)
+    return {
+        "queue": context.switchboard_queue,
+        "operators": [
+            {
+                "person_id": s.person_id,
+                "name": s.name,
+                "number": s.number,
+                "signed_in_at": s.signed_in_at.isoformat(),
+                "since_text": format_when(s.signed_in_at, now, lang, with_day=False),
+                "me": viewer.is_me(s.person_id),
+            }
+            for s in signed
+        ],
+    }
+
+
+@router.get("/operators")
+def operators(
+    context: Ctx, session: SessionDep, viewer: Operator, request: Request
+) -> dict[str, Any]:
+    """Who is signed in to the queue (offered its callers), since when, on which number."""
+    return operators_snapshot(context, session, viewer, language_of(request))
 
 
 @router.post("/answer-next")

@@ -82,7 +82,8 @@ def people(
     return page(
         request, "admin/people.html", viewer, "admin_people_heading", people=found[:PAGE_ROWS],
         total=len(found), q=q, editing=editing, units=units, kinds=[str(k) for k in PersonKind],
-        waiting=len(BarringRepository(session).pending_for_admin()), live="barring",
+        waiting=sum(1 for r in BarringRepository(session).pending_for_admin()
+                    if not viewer.is_me(r.person_id)), live="barring",
     )  # fmt: skip
 
 

@@ -292,6 +292,42 @@
     list.replaceChildren(...items);
   }
 
+  // Who is signed in to the queue: asked again whenever a sign-in changes.
+  function renderOperators(snapshot) {
+    const list = $("#operator-list");
+    $("#operator-count").textContent = snapshot.operators.length;
+    const items = snapshot.operators.map((operator) => {
+      const li = document.createElement("li");
+      li.dataset.person = operator.person_id;
+      const who = document.createElement("span");
+      const name = document.createElement("strong");
+      name.textContent = operator.name;
+      who.append(name);
+      if (operator.me) who.append(` (${text.operator_me})`);
+      const detail = document.createElement("span");
+      detail.className = "muted nowrap";
+      detail.textContent = `${operator.number} · ${text.operator_since.replace("{time}", operator.since_text)}`;
+      li.append(who, " ", detail);
+      return li;
+    });
+    if (!items.length) {
+      const li = document.createElement("li");
+      li.className = "muted";
+      li.id = "operators-none";
+      li.textContent = text.operators_none;
+      items.push(li);
+    }
+    list.replaceChildren(...items);
+  }
+
+  async function refreshOperators() {
+    try {
+      renderOperators(await vaxel.api("GET", "/api/switchboard/operators"));
+    } catch {
+      // The next change or resync asks again; the list keeps what it showed.
+    }
+  }
+
   setInterval(() => {
     for (const el of document.querySelectorAll("#queue-list [data-since]")) {
       el.textContent = formatWait((Date.now() - Date.parse(el.dataset.since)) / 1000);
@@ -397,13 +433,17 @@
   // --- live -----------------------------------------------------------------------------------
 
   const visiblePerson = (id) => [...hits.values()].some((h) => String(h.person_id) === String(id));
-  vaxel.listen({
+  const source = vaxel.listen({
     queue: (event) => renderQueue(event.data),
     absence: (event) => { if (visiblePerson(event.id)) scheduleSearch(100); },
     person: () => { if (hits.size) scheduleSearch(300); },
     registration: () => { if (hits.size) scheduleSearch(300); },
-    resync: () => scheduleSearch(100),
+    queue_sign_in: () => refreshOperators(),
+    resync: () => { scheduleSearch(100); refreshOperators(); },
   });
+  // A stream that reconnects (they end every few minutes) may have missed a sign-in.
+  let opened = false;
+  source?.addEventListener("open", () => { if (opened) refreshOperators(); opened = true; });
 
   if (search.value) scheduleSearch(0);
 })();
