@@ -37,6 +37,19 @@ def free_port(host: str = "127.0.0.1") -> int:
     raise RuntimeError("no free port pair found")
 
 
+def _port_pair(host: str = "127.0.0.1") -> int:
+    """A port free for UDP and TCP whose next port is free for TCP too (baresip's TLS)."""
+    for _ in range(200):
+        port = free_port(host)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
+            try:
+                tcp.bind((host, port + 1))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port pair found")
+
+
 def wait_for(predicate: object, timeout: float, what: str, step: float = 0.05) -> None:
     """Poll `predicate()` until true; fail with `what` after `timeout` seconds."""
     assert callable(predicate)
@@ -213,6 +226,15 @@ class Baresip:
     registrar: str  # host:port of vaxel
     sip_port: int = 0
     ctrl_port: int = 0
+    # What the phone sends: baresip's audio_source, and the rate and channels it runs at
+    # (`aufile,<wav>` plays a WAV file, which must have exactly that rate and channels).
+    audio_source: str = "ausine,440"
+    source_rate: int = 48000
+    source_channels: int = 2
+    # Keep what the phone hears: sndfile.so writes each call's decoded audio (8 kHz for
+    # G.711) to rec/dump-<time>-dec.wav. (baresip 1.0 has no aufile player: it ignores
+    # `audio_player aufile,…`, so heard.wav is never written.)
+    record: bool = False
     proc: subprocess.Popen[bytes] | None = None
     events: list[dict[str, object]] = field(default_factory=list)
     _sock: socket.socket | None = None
@@ -220,8 +242,13 @@ class Baresip:
 
     def start(self, timeout: float = 10.0) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
-        self.sip_port = self.sip_port or free_port()
-        self.ctrl_port = self.ctrl_port or free_port()
+        if not self.sip_port:
+            self.sip_port = _port_pair()  # baresip also listens on TCP sip_port + 1 (TLS)
+        while self.ctrl_port in (0, self.sip_port, self.sip_port + 1):
+            self.ctrl_port = free_port()
+        recording = f"module sndfile.so\nsnd_path {self.recordings_dir}\n" if self.record else ""
+        if self.record:
+            self.recordings_dir.mkdir(exist_ok=True)
         config = f"""\
 poll_method epoll
 sip_listen 127.0.0.1:{self.sip_port}
@@ -230,15 +257,15 @@ call_local_timeout 60
 call_max_calls 2
 audio_player aufile,{self.workdir / "heard.wav"}
 audio_alert aufile,{self.workdir / "alert.wav"}
-audio_source ausine,440
-ausrc_srate 48000
-ausrc_channels 2
+audio_source {self.audio_source}
+ausrc_srate {self.source_rate}
+ausrc_channels {self.source_channels}
 rtp_stats yes
 module_path /usr/lib/baresip/modules
 module g711.so
 module ausine.so
 module aufile.so
-module_tmp account.so
+{recording}module_tmp account.so
 module_app menu.so
 module_app ctrl_tcp.so
 ctrl_tcp_listen 127.0.0.1:{self.ctrl_port}
@@ -311,11 +338,12 @@ ctrl_tcp_listen 127.0.0.1:{self.ctrl_port}
             if message.get("event"):
                 self.events.append(message)
 
-    def wait_event(self, kind: str, timeout: float = 10.0) -> dict[str, object]:
-        """The first event of type `kind` (seen earlier or arriving within `timeout`)."""
+    def wait_event(self, kind: str, timeout: float = 10.0, since: int = 0) -> dict[str, object]:
+        """The first event of type `kind` (seen earlier or arriving within `timeout`), from
+        `self.events[since]` on (`since=phone.mark()` before a call: that call's)."""
         deadline = time.monotonic() + timeout
         while True:
-            for event in self.events:
+            for event in self.events[since:]:
                 if event.get("type") == kind:
                     return event
             left = deadline - time.monotonic()
@@ -323,6 +351,30 @@ ctrl_tcp_listen 127.0.0.1:{self.ctrl_port}
                 seen = [e.get("type") for e in self.events]
                 raise TimeoutError(f"baresip {self.user}: no {kind} in {timeout} s; saw {seen}")
             self._pump(min(left, 0.2))
+
+    def mark(self, quiet: float = 0.05) -> int:
+        """Take in the events sent so far (until none comes for `quiet` s): the index from which
+        the next call's events will be, for `wait_event(…, since=)`."""
+        for _ in range(100):
+            seen = len(self.events)
+            self._pump(quiet)
+            if len(self.events) == seen:
+                break
+        return len(self.events)
+
+    def send_digits(self, digits: str, pause: float = 0.25) -> None:
+        """Press keys in the current call: baresip sends them as RFC 4733 telephone-events."""
+        for digit in digits:
+            self.command("sndcode", digit)
+            time.sleep(pause)
+
+    @property
+    def recordings_dir(self) -> Path:
+        return self.workdir / "rec"
+
+    def recordings(self) -> list[Path]:
+        """The received-audio files sndfile has written (`record=True`), oldest first."""
+        return sorted(self.recordings_dir.glob("dump-*-dec.wav"))
 
     def stop(self) -> None:
         if self._sock is not None:

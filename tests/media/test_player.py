@@ -164,3 +164,38 @@ def test_a_stalled_loop_skips_rather_than_bursts() -> None:
         assert burst <= clock.max_catch_up + 1
 
     asyncio.run(main())
+
+
+def test_keep_alive_sends_silence_until_a_play_or_its_stop() -> None:
+    """While an app waits (digits, a recording) the far end keeps getting frames, so a
+    jitter buffer plays out what was said before and no phone hangs up for want of RTP."""
+
+    async def main() -> None:
+        sink = FakeSink()
+        player = Player(sink)
+        stop = player.keep_alive()
+        await asyncio.sleep(0.3)
+        idle = [payload for _, payload, _ in sink.sent]
+        assert len(idle) >= 8 and set(idle) == {PCMU.silence()}
+        # A play takes over at once; stopping the keep-alive later leaves the play alone.
+        played = asyncio.create_task(player.play([PcmSource(b"\x10\x00" * 160 * 10)]))
+        await asyncio.sleep(0.05)
+        stop()
+        assert (await played).outcome == "completed"
+        count = len(sink.sent)
+        await asyncio.sleep(0.1)
+        assert len(sink.sent) == count  # and after the play, quiet again
+        # A keep-alive does not cut into a play in progress; stopping it ends only itself.
+        played = asyncio.create_task(player.play([PcmSource(b"\x10\x00" * 160 * 10)]))
+        await asyncio.sleep(0.05)
+        stop = player.keep_alive()
+        stop()
+        assert (await played).outcome == "completed"
+        stop = player.keep_alive()
+        await asyncio.sleep(0.05)
+        stop()
+        count = len(sink.sent)
+        await asyncio.sleep(0.1)
+        assert len(sink.sent) == count and not player.playing
+
+    asyncio.run(main())

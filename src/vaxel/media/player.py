@@ -242,7 +242,35 @@ class Player:
             if self._current is playback:
                 self._current = None
 
+    def keep_alive(self) -> Callable[[], None]:
+        """Send silence, unless something is playing, until the returned function is called
+        or a play starts; calling it later leaves any other play alone.
+
+        For the waits of an answered call (digits, a recording): a phone whose jitter buffer
+        only moves when packets come would otherwise hold back the end of what was said (the
+        beep before a message) until the next prompt, and phones with an RTP timeout hang up.
+        """
+        if self.playing:
+            return _nothing
+        clock = self._clock if self._clock is not None else FrameClock.shared()
+        done: asyncio.Future[PlayResult] = clock.loop.create_future()
+        silence = itertools.repeat(self.sink.codec.silence())
+        playback = _Playback(self.sink, clock, silence, done)
+        self._current = playback
+        playback.start = clock.join(playback)
+
+        def stop() -> None:
+            playback.finish("stopped")
+            if self._current is playback:
+                self._current = None
+
+        return stop
+
     def stop(self) -> None:
         """End the current play, if any, with outcome "stopped"."""
         if self._current is not None:
             self._current.finish("stopped")
+
+
+def _nothing() -> None:
+    return None

@@ -334,7 +334,11 @@ class MediaCall:
 
     async def say(self, *items: Item, barge_in: bool = False) -> PlayResult:
         self._check()
-        sources = await self.announcer.sources(items)
+        quiet = self._keep_alive()  # while the speech is rendered; the play takes over
+        try:
+            sources = await self.announcer.sources(items)
+        finally:
+            quiet()
         return await self.play(sources, barge_in=barge_in)
 
     def stop_playing(self) -> None:
@@ -349,6 +353,19 @@ class MediaCall:
         inter_digit_timeout_s: float | None = None,
     ) -> str:
         self._check()
+        quiet = self._keep_alive() if timeout_s > 0 else _nothing
+        try:
+            return await self._collect(max_digits, timeout_s, terminator, inter_digit_timeout_s)
+        finally:
+            quiet()
+
+    async def _collect(
+        self,
+        max_digits: int,
+        timeout_s: float,
+        terminator: str | None,
+        inter_digit_timeout_s: float | None,
+    ) -> str:
         collected = ""
         wait = timeout_s
         while len(collected) < max_digits:
@@ -383,9 +400,11 @@ class MediaCall:
             silence_seconds=silence_s,
             stop_digits=stop_digits,
         )
+        quiet = self._keep_alive()
         try:
             return await recorder.record()
         finally:
+            quiet()
             self._digits.clear()  # the '#' that ended the message is not the next menu's
 
     async def ring(
@@ -430,6 +449,13 @@ class MediaCall:
         elif result.outcome is RingOutcome.CALLER_HUNG_UP:
             self.ended()
         return result
+
+    def _keep_alive(self) -> Callable[[], None]:
+        """Silence to the caller while the app waits (see Player.keep_alive); the returned
+        function ends it. Nothing before the answer, under a bridge or after the end."""
+        if not self._answered or self._bridged or self._hung_up.is_set():
+            return _nothing
+        return self._player.keep_alive()
 
     def _background(self, sources: Sequence[Source]) -> asyncio.Task[PlayResult] | None:
         if not self._answered or self._hung_up.is_set():
@@ -488,3 +514,7 @@ class MediaCall:
                 self._forget(waiter)
         self._check()
         return self._digits.popleft() if self._digits else None
+
+
+def _nothing() -> None:
+    return None

@@ -26,6 +26,7 @@ import logging
 from dataclasses import dataclass
 
 from vaxel.media.sources import Loop, hold_music_source
+from vaxel.switch.apps import prompts
 from vaxel.switch.apps.queue import QueueError, SwitchboardQueue
 from vaxel.switch.apps.queue_state import Operator, QueuedCallView
 from vaxel.switch.b2bua import Call, CallState
@@ -34,9 +35,10 @@ from vaxel.switch.signalling import CallSide, SwitchCalls
 
 log = logging.getLogger(__name__)
 
-TRANSFER_BACK_SV = "Personen svarar inte. Du kopplas tillbaka."
-TO_QUEUE_SV = "Du kopplas nu till växeln."
-TRANSFER_FAILED_SV = "Samtalet kunde inte kopplas. Försök gärna igen senare."
+# What the caller hears, in the languages callers hear (Prompts: a recording may replace them).
+TRANSFER_BACK = prompts.TRANSFER_NO_ANSWER
+TO_QUEUE = prompts.TO_SWITCHBOARD
+TRANSFER_FAILED = prompts.TRANSFER_FAILED
 
 
 class CallRefused(Exception):
@@ -158,17 +160,17 @@ class ConsoleCalls:
                 log.info("call %s transferred to %s", side.call.call_id, target)
                 release()
                 return
-            await ctx.say(TRANSFER_BACK_SV)
+            await ctx.say(TRANSFER_BACK)
             back = await ctx.ring(self.calls.targets.device_refs(operator), timeout)
             if back.answered:
                 return  # the operator has the caller again
             release()
             queue = self.calls.queue(self.queue_name)
             if queue is None:
-                await ctx.say(TRANSFER_FAILED_SV)
+                await ctx.say(TRANSFER_FAILED)
                 await ctx.hangup()
                 return
-            await ctx.say(TO_QUEUE_SV)
+            await ctx.say(TO_QUEUE)
             waited = await queue.wait(ctx, dialled=ctx.info.called)
             if waited.outcome.value != "answered" and not ctx.hung_up.is_set():
                 await ctx.hangup()
@@ -255,10 +257,10 @@ class ConsoleCalls:
         queue = self.calls.queue(self.queue_name)
         try:
             if queue is None:
-                await ctx.say(TRANSFER_FAILED_SV)
+                await ctx.say(TRANSFER_FAILED)
                 await ctx.hangup()
                 return
-            await ctx.say(TO_QUEUE_SV)
+            await ctx.say(TO_QUEUE)
             waited = await queue.wait(ctx, dialled=ctx.info.called)
             if waited.outcome.value != "answered" and not ctx.hung_up.is_set():
                 await ctx.hangup()
@@ -312,4 +314,3 @@ class ConsoleCalls:
     def _info(self, call: Call) -> CallInfo:
         return CallInfo(call.call_id, call.from_number, call.dialled,
                         caller_person_id=call.caller_person_id)  # fmt: skip
-

@@ -147,3 +147,36 @@ def test_ringing_before_answer_sends_no_media(tmp_path: Path) -> None:
         phone.session.close()
 
     asyncio.run(main())
+
+
+def test_waiting_for_digits_or_a_message_keeps_sending_silence(tmp_path: Path) -> None:
+    """A phone whose jitter buffer only moves when packets come (baresip) would otherwise
+    hold back the end of the beep until the message is over, and phones with an RTP
+    timeout (Linphone: 30 s) would hang up on a long message."""
+
+    async def main() -> None:
+        call, phone, _ = await open_call(speech_unused(tmp_path), INFO, clock=lambda: NOW)
+        await call.answer()
+        before = len(phone.payloads)
+        assert await call.collect_digits(1, 0.6, terminator=None) == ""
+        await asyncio.sleep(0.05)
+        waited = phone.payloads[before:]
+        assert len(waited) >= 15 and set(waited) == {PCMU.silence()}
+        after = len(phone.payloads)
+        await asyncio.sleep(0.2)
+        assert len(phone.payloads) == after  # only while waiting
+        result = await call.record(tmp_path / "m.wav", max_s=30, min_s=1.0, silence_s=0.6)
+        assert result.reason == "silence" and result.path is None
+        assert len(phone.payloads) - after >= 15
+        # Waiting for a digit while a prompt plays does not cut the prompt.
+        prompt = PcmSource(tone(0.8, 700))
+        playing = asyncio.ensure_future(call.play([prompt]))
+        await asyncio.sleep(0.1)
+        assert await call.collect_digits(1, 0.2, terminator=None) == ""
+        assert (await playing).outcome == "completed"
+        await asyncio.sleep(0.05)
+        assert phone.find(prompt.frame_list(PCMU)) is not None
+        call.ended()
+        phone.session.close()
+
+    asyncio.run(main())

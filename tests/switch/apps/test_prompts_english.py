@@ -72,3 +72,39 @@ def test_pin_problems_in_both_languages() -> None:
         problem = pin_problem(pin)
         assert problem is not None and problem.text == pin_problem_sv(pin)
         assert problem.text_en.startswith("The PIN")
+
+
+def test_the_console_call_control_prompts_are_bilingual() -> None:
+    """What a caller hears when an operator's transfer fails: Prompts (a recording may replace
+    them) with English, said through ctx.say like every other announcement."""
+    from vaxel.switch import callcontrol
+    from vaxel.switch.routing import (
+        PROMPT_TO_SWITCHBOARD,
+        AnnounceStep,
+        IncomingCall,
+        RoutingSettings,
+        SwitchboardTarget,
+        route,
+    )
+
+    said = (callcontrol.TRANSFER_BACK, callcontrol.TRANSFER_FAILED, callcontrol.TO_QUEUE)
+    assert all(isinstance(p, Prompt) and p.text_en for p in said)
+    assert callcontrol.TRANSFER_BACK == prompts.TRANSFER_NO_ANSWER
+    assert callcontrol.TRANSFER_BACK.text == "Personen svarar inte. Du kopplas tillbaka."
+    assert callcontrol.TRANSFER_BACK.text_en == (
+        "The person does not answer. You are being put back to the operator."
+    )
+    assert callcontrol.TRANSFER_FAILED.text_en == (
+        "The call could not be put through. Please try again later."
+    )
+    # The same words, id and English as routing's "put through to the switchboard".
+    plan = route(
+        IncomingCall("1001", "4999", True),
+        None,
+        datetime(2026, 3, 10, 10, 0, tzinfo=TZ),
+        RoutingSettings(switchboard=SwitchboardTarget(name="Växeln")),
+    )
+    to_board = plan.steps[1]
+    assert isinstance(to_board, AnnounceStep) and to_board.prompt_id == PROMPT_TO_SWITCHBOARD
+    same = Prompt(PROMPT_TO_SWITCHBOARD, to_board.text_sv, to_board.text_en)
+    assert same == callcontrol.TO_QUEUE

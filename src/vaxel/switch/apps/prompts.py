@@ -12,6 +12,7 @@ from datetime import datetime
 
 from vaxel.domain.phrases import cardinal_en, cardinal_sv, say_time_en, say_time_sv
 from vaxel.media.announcer import Prompt, Sentence
+from vaxel.switch.routing import PROMPT_TO_SWITCHBOARD
 
 _DIGIT_WORDS = ("noll", "ett", "två", "tre", "fyra", "fem", "sex", "sju", "åtta", "nio")
 _DIGIT_WORDS_EN = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
@@ -171,6 +172,24 @@ FEATURE_NOT_IN = Prompt(
     "feature_not_in",
     "Du var inte inloggad i växelkön.",
     "You were not signed in to the switchboard queue.",
+)
+
+# The operator console's transfers (switch.callcontrol). TO_SWITCHBOARD is routing's sentence
+# too (an AnnounceStep with the same id): one recording replaces both.
+TRANSFER_NO_ANSWER = Prompt(
+    "transfer_no_answer",
+    "Personen svarar inte. Du kopplas tillbaka.",
+    "The person does not answer. You are being put back to the operator.",
+)
+TRANSFER_FAILED = Prompt(
+    "transfer_failed",
+    "Samtalet kunde inte kopplas. Försök gärna igen senare.",
+    "The call could not be put through. Please try again later.",
+)
+TO_SWITCHBOARD = Prompt(
+    PROMPT_TO_SWITCHBOARD,
+    "Du kopplas nu till växeln.",
+    "You are being put through to the switchboard.",
 )
 
 
