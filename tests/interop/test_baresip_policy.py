@@ -421,12 +421,6 @@ def test_absent_by_feature_code_heard_from_baresip(
         a.wait_event("CALL_CLOSED", 10, since_a)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TimeoutError,
-    reason="vaxel.sip.uri refuses an unescaped '#' in the Request-URI user part, which baresip "
-    "(and other softphones) send for a dialled '#': 400 Bad Request-URI",
-)
 def test_feature_code_with_the_hash_as_baresip_sends_it(
     baresip_bin: str, vaxel: Vaxel, tmp_path: Path
 ) -> None:

@@ -152,3 +152,11 @@ def test_sip_and_absolute_uris_never_equivalent() -> None:
 
 def test_ipv6_hosts_compare_by_address() -> None:
     assert SipUri.parse("sip:[2001:db8::1]").equivalent(SipUri.parse("sip:[2001:DB8:0::1]"))
+
+
+def test_a_dialled_hash_is_taken_unescaped_and_written_escaped() -> None:
+    """Softphones send a typed "#" as it is (sip:*23*1*1300#@h); RFC 3261 wants %23."""
+    uri = parse_uri("sip:*23*1*1300#@vaxel.example;transport=udp")
+    assert isinstance(uri, SipUri) and uri.user == "*23*1*1300#"
+    assert str(uri) == "sip:*23*1*1300%23@vaxel.example;transport=udp"
+    assert uri.equivalent(parse_uri("sip:*23*1*1300%23@vaxel.example;transport=udp"))

@@ -16,11 +16,13 @@ _ESCAPED = r"%[0-9A-Fa-f]{2}"
 _PARAMCHAR = rf"(?:[{_UNRESERVED}\[\]/:&+$]|{_ESCAPED})"
 _HNVCHAR = rf"(?:[{_UNRESERVED}\[\]/?:+$]|{_ESCAPED})"
 
-# One pass over the whole URI; the pieces are split further only when present.
+# One pass over the whole URI; the pieces are split further only when present. The user part
+# also takes an unescaped "#": RFC 3261 wants it escaped, but softphones (baresip among them)
+# send a dialled "#23#" as typed, and a feature code must not fail on it. We write it escaped.
 _SIP_URI = re.compile(
     rf"""
     (?P<scheme>[sS][iI][pP][sS]?):
-    (?:(?P<user>(?:[{_UNRESERVED}&=+$,;?/]|{_ESCAPED})+)
+    (?:(?P<user>(?:[{_UNRESERVED}&=+$,;?/#]|{_ESCAPED})+)
        (?::(?P<password>(?:[{_UNRESERVED}&=+$,]|{_ESCAPED})*))?@)?
     (?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_](?:[A-Za-z0-9_\-.]*))
     (?::(?P<port>[0-9]{{1,5}}))?
