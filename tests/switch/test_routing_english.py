@@ -112,3 +112,11 @@ def test_the_main_number_on_julafton_and_an_unknown_number() -> None:
         PROMPT_TO_SWITCHBOARD,
         "You are being put through to the switchboard.",
     )
+
+
+def test_callers_are_not_told_of_sickness_unless_the_switch_is_set_to() -> None:
+    """Discretion is the default: sjuk and VAB are health data; the return time is what helps."""
+    plan = route(CALL, away(AbsenceReason.SJUK, None), NOON, RoutingSettings(SWITCHBOARD))
+    said = [s.text_sv for s in plan.steps if isinstance(s, AnnounceStep)]
+    assert said[0] == "Anna Berg är frånvarande. Återkomst är inte känd."
+    assert not any("sjuk" in text for text in said)

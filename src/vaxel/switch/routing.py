@@ -144,8 +144,9 @@ class RoutingSettings:
     # Where a caller who presses nothing goes when the return time is known; when it is not
     # known the switchboard is the default, since only a person can help further.
     menu_default: MenuDefault = MenuDefault.VOICEMAIL
-    # Say "frånvarande" rather than sjuk or VAB to callers: those are health data.
-    discreet: bool = False
+    # Say "frånvarande" rather than sjuk or VAB to callers: those are health data (GDPR art. 9),
+    # and a caller needs the return time, not the reason. The console still shows the reason.
+    discreet: bool = True
 
 
 # --- The plan -------------------------------------------------------------------------------

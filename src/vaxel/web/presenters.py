@@ -71,8 +71,9 @@ def presence(
     hide = discreet and absence.reason in SENSITIVE_REASONS
     away = "Frånvarande" if lang == "sv" else "Away"
     label = away if hide else reason_label(absence.reason, lang)
+    # What callers hear never names sjuk or VAB (switch.routing's default), whoever reads it.
     sentence = (absence_sentence_en if lang == "en" else absence_sentence_sv)(
-        name, absence, now, discreet=discreet
+        name, absence, now, discreet=True
     )
     until_text = format_when(absence.until, now, lang) if absence.until else None
     return {
