@@ -68,7 +68,7 @@ def imported(data_dir: Path, tmp_path: Path) -> Path:
 def test_db_upgrade(data_dir: Path) -> None:
     result = vaxel(data_dir, "db", "upgrade")
     assert result.exit_code == 0, result.output
-    assert "schema 0004 (was empty)" in result.stdout
+    assert "schema 0005 (was empty)" in result.stdout
     again = vaxel(data_dir, "db", "upgrade")
     assert again.exit_code == 0 and "(was" not in again.stdout
 

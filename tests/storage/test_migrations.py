@@ -8,10 +8,10 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
-from vaxel.storage import Database
+from vaxel.storage import Database, note_change
 from vaxel.storage.models import Base
 
-HEAD = "0004"
+HEAD = "0005"
 
 
 def test_upgrade_from_empty_creates_every_table(empty_db: Database) -> None:
@@ -289,3 +289,51 @@ def test_0004_downgrades_only_when_every_exception_has_a_person(db: Database) ->
         1: (2, 1), 2: (3, None), 3: (2, None), 4: (3, None)
     }  # fmt: skip
     assert exception_links(db) == [(1, 1), (2, None), (3, 4)]
+
+
+# --- 0005: the change log --------------------------------------------------------------------
+
+
+def test_0005_adds_an_empty_change_log_and_its_downgrade_removes_only_that(
+    empty_db: Database,
+) -> None:
+    empty_db.upgrade("0004")
+    seed_0002(empty_db)
+    empty_db.upgrade()
+    assert empty_db.current_revision() == HEAD
+    with empty_db.engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM change_log")).scalar_one() == 0
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+    downgrade(empty_db, "0004")
+    assert empty_db.current_revision() == "0004"
+    assert "change_log" not in set(inspect(empty_db.engine).get_table_names())
+    assert kept(empty_db) == (1, 1, 1)
+    empty_db.upgrade()
+    assert "change_log" in set(inspect(empty_db.engine).get_table_names())
+
+
+def test_an_upgrade_makes_a_missing_change_log_again(db: Database) -> None:
+    """A downgrade that stopped half-way on SQLite (0005's DROP is committed at once) leaves
+    the revision at 0005 without its table: the next upgrade makes it again, and a commit
+    that publishes changes works meanwhile (unlogged)."""
+    with db.engine.begin() as connection:
+        connection.execute(text("DROP TABLE change_log"))
+    seed_0002(db)
+    fresh = Database(db.url)
+    try:
+        with fresh.session() as s:
+            note_change(s, "person", 1)
+    finally:
+        fresh.dispose()
+    db.upgrade()
+    assert db.current_revision() == HEAD
+    with db.engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM change_log")).scalar_one() == 0
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+    with db.session() as s:
+        note_change(s, "person", 1)
+    with db.engine.connect() as connection:
+        kinds = connection.execute(text("SELECT kind FROM change_log")).scalars().all()
+    assert kinds == ["person"]

@@ -1,75 +1,47 @@
-"""The database: engine, sessions, migrations and the feed of committed changes."""
+"""The database: engine, sessions, migrations and the feed of committed changes.
+
+What a commit changed is published on ``Database.changes`` in this process (`storage.feed`)
+and written to the change log for the other processes on the same database, whose followers
+publish it on their feeds (`storage.change_log`).
+"""
 
 from __future__ import annotations
 
 import logging
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
+from vaxel.storage import change_log
+from vaxel.storage.change_log import ChangeFollower, FollowSettings
 from vaxel.storage.errors import BadDatabaseUrl, DatabaseUnavailable
+from vaxel.storage.feed import Change, ChangeFeed, Listener
+from vaxel.storage.models import ChangeLogRow, core
+
+__all__ = [
+    "Change",
+    "ChangeFeed",
+    "Database",
+    "FollowSettings",
+    "Listener",
+    "alembic_config",
+    "database_url",
+    "note_change",
+]
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _PENDING = "vaxel_changes"
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    """Something was committed: ``kind`` names the aggregate ("person", "absence", "number",
-    "unit", "sip_account", "registration", "callback", "mailbox", "barring", "policy", "user",
-    "queue_sign_in"), ``id`` its key (a person id for "absence" and "queue_sign_in")."""
-
-    kind: str
-    id: int | str
-
-
-Listener = Callable[[Change], None]
-
-
-class ChangeFeed:
-    """In-process publish/subscribe of committed changes.
-
-    Listeners are called in the thread that committed, after the commit, so what they read
-    is already visible. A listener in an event loop should hand over with
-    ``loop.call_soon_threadsafe``. A listener that raises is logged, never the writer's problem.
-    """
-
-    def __init__(self) -> None:
-        self._listeners: list[Listener] = []
-        self._lock = threading.Lock()
-
-    def subscribe(self, listener: Listener) -> Callable[[], None]:
-        """Call ``listener`` for every committed change; returns a function that unsubscribes."""
-        with self._lock:
-            self._listeners.append(listener)
-
-        def unsubscribe() -> None:
-            with self._lock:
-                if listener in self._listeners:
-                    self._listeners.remove(listener)
-
-        return unsubscribe
-
-    def publish(self, changes: list[Change]) -> None:
-        with self._lock:
-            listeners = list(self._listeners)
-        for change in changes:
-            for listener in listeners:
-                try:
-                    listener(change)
-                except Exception:
-                    log.exception("change listener failed on %s", change)
 
 
 def note_change(session: Session, kind: str, id: int | str) -> None:
@@ -83,9 +55,15 @@ class Database:
 
     ``with db.session() as s:`` opens a transaction that commits at the end of the block (or
     rolls back on an exception); repositories take that session.
+
+    ``changes`` carries this process's commits and, while anybody listens, the other
+    processes' too: a follower thread reads them from the change log (``follow`` says how;
+    None: this process's only). ``dispose()`` stops it.
     """
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(
+        self, url: str, *, echo: bool = False, follow: FollowSettings | None = FollowSettings()
+    ) -> None:
         parsed = database_url(url)
         self.url = parsed.render_as_string(hide_password=False)
         self.dialect = parsed.get_backend_name()
@@ -116,8 +94,16 @@ class Database:
         else:
             # Bulk inserts without RETURNING as multi-row INSERTs too, not one row per statement.
             self.engine.dialect.use_insertmanyvalues_wo_returning = True
-        self.changes = ChangeFeed()
+        # An in-memory SQLite database is private to this process: nobody to tell, nobody to hear.
+        self.shared = self.dialect != "sqlite" or not _in_memory(parsed)
+        self.origin = change_log.new_origin()  # how this Database's rows in the log are known
+        self.follow = follow if self.shared else None
+        self.follower: ChangeFollower | None = None
+        self._follow_lock = threading.Lock()
+        self._has_change_log: bool | None = None  # not yet known
+        self.changes = ChangeFeed(on_demand=self._on_demand)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        event.listen(self._sessions, "before_commit", self._before_commit)
         event.listen(self._sessions, "after_commit", self._after_commit)
         event.listen(self._sessions, "after_rollback", _forget_changes)
 
@@ -140,6 +126,11 @@ class Database:
             config = alembic_config(self.url)
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
+            if revision == "head":
+                # A downgrade from 0005 that stopped half-way on SQLite (whose DDL is committed
+                # at once) can leave the revision at 0005 without its table; make it again.
+                core(ChangeLogRow).create(connection, checkfirst=True)
+        self._has_change_log = None  # ask again
 
     def head_revision(self) -> str | None:
         """The newest revision the packaged migrations know."""
@@ -158,7 +149,38 @@ class Database:
             return MigrationContext.configure(connection).get_current_revision()
 
     def dispose(self) -> None:
+        """Stop following the other processes, then close every pooled connection."""
+        with self._follow_lock:
+            follower, self.follower = self.follower, None
+        if follower is not None:
+            follower.stop(timeout=5.0)
         self.engine.dispose()
+
+    def _on_demand(self, wanted: bool) -> None:
+        """The feed's first listener came (follow the others) or its last one left (stop)."""
+        if self.follow is None:
+            return
+        with self._follow_lock:
+            if wanted and (self.follower is None or not self.follower.running):
+                self.follower = ChangeFollower(self.engine, self.origin, self.changes, self.follow)
+                self.follower.start()
+            elif not wanted and self.follower is not None:
+                self.follower.stop()  # does not wait: this may be an event loop's thread
+                self.follower = None
+
+    def _before_commit(self, session: Session) -> None:
+        """Log what the transaction changed, in it, for the other processes."""
+        pending: dict[Change, None] = session.info.get(_PENDING, {})
+        if not pending or not self.shared:
+            return
+        session.flush()  # first: the log's lock (PostgreSQL) is then held only to the commit
+        if self._has_change_log is None:
+            self._has_change_log = inspect(session.connection()).has_table(change_log.TABLE)
+            if not self._has_change_log:
+                log.warning("no %s table (schema not upgraded?): other processes will not "
+                            "hear of this process's changes", change_log.TABLE)  # fmt: skip
+        if self._has_change_log:
+            change_log.write(session, pending, self.origin, datetime.now(UTC))
 
     def _after_commit(self, session: Session) -> None:
         changes: dict[Change, None] = session.info.pop(_PENDING, {})
@@ -210,6 +232,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute(f"PRAGMA synchronous={SQLITE_SYNCHRONOUS}")
     cursor.close()
+
+
+def _in_memory(url: URL) -> bool:
+    database = url.database or ""
+    return (
+        database in ("", ":memory:")
+        or "mode=memory" in database
+        or (url.query.get("mode") == "memory")
+    )
 
 
 def _forget_changes(session: Session) -> None:

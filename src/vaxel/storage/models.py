@@ -13,6 +13,7 @@ from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Index,
+    Integer,
     MetaData,
     String,
     Table,
@@ -475,6 +477,33 @@ class AuditRow(Base):
     action: Mapped[str] = mapped_column(String(60))
     subject: Mapped[str] = mapped_column(String(100), index=True)
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+# --- The change log -------------------------------------------------------------------------
+
+
+class ChangeLogRow(Base):
+    """A committed change, for the other processes on the same database (storage.change_log).
+
+    Written in the transaction that made the change; kept for a few minutes only. ``seq``
+    orders the changes as they were committed. On SQLite it is AUTOINCREMENT, so a number is
+    never given out twice, not even after the newest rows were pruned (a plain rowid would
+    start again below what the followers have already seen).
+    """
+
+    __tablename__ = "change_log"
+    __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012 (read at class creation)
+
+    # BIGINT on PostgreSQL (a busy switch could pass 2**31 in months); on SQLite an INTEGER
+    # PRIMARY KEY is the rowid, which AUTOINCREMENT needs.
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    kind: Mapped[str] = mapped_column(String(40))
+    item_id: Mapped[int | None] = mapped_column(BigInteger)  # Change.id when it is a number
+    item_key: Mapped[str | None] = mapped_column(Text)  # … or when it is text (an E.164)
+    at: Mapped[datetime]
+    origin: Mapped[str] = mapped_column(String(100))  # the writing Database: host:pid:random
 
 
 # --- Web users ------------------------------------------------------------------------------

@@ -4,8 +4,10 @@
 hänvisning, devices, mailbox; a function number with its telephone hours; the main number,
 which is the switchboard queue) on the hot path, without the database. It is loaded at start
 and reloaded in a worker thread when the change feed says people, units, numbers, accounts,
-mailboxes or presence changed, and every `refresh_every_s` as well, because a change made by
-another process (the CLI, another node) is not on this process's feed.
+mailboxes or presence changed (changes made by other processes, the CLI or another node, reach
+this process's feed through storage's change log), and every `refresh_every_s` as well: what
+the snapshot reads as of load time (current absences, function numbers, closures) moves with
+the clock, and the reload is the safety net should the change log ever be missed.
 
 What can only be known at the moment of the call, whether a device is registered and whether
 the person is on the phone, comes in as functions from the registrar and the B2BUA.
