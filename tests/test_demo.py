@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import time
+from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,10 +20,13 @@ from typer.testing import CliRunner
 from vaxel.cli import app
 from vaxel.config import Config
 from vaxel.demo import KOMMUN, load_tree
+from vaxel.demo.greetings import GREETINGS_DIR, greeting_text
 from vaxel.domain.clock import TZ, local
 from vaxel.domain.people import PersonKind
 from vaxel.domain.presence import RETURN_UNKNOWN_ALLOWED
 from vaxel.domain.voicemail import GreetingState
+from vaxel.media.speech import Speech
+from vaxel.media.wav import read_wav
 from vaxel.storage import Database
 from vaxel.storage.audit import AuditRepository
 from vaxel.storage.barring import BarringRepository
@@ -31,6 +36,7 @@ from vaxel.storage.models import AuditRow, CallRow
 from vaxel.storage.numbers import NumberRepository
 from vaxel.storage.presence import PresenceRepository
 from vaxel.storage.voicemail import VoicemailRepository
+from vaxel.switch.apps.voicemail import VoicemailApp, VoicemailSettings
 from vaxel.web import create_app
 
 runner = CliRunner()
@@ -184,6 +190,77 @@ def test_policy_check_finds_the_missing_greetings(demo: Demo) -> None:
     assert any(b.greeting is GreetingState.NONE for b in missing)
     assert any(b.greeting is GreetingState.DEFAULT for b in missing)
     assert len(findings(demo, "missing_greeting")) == len(missing)
+
+
+def need(request: pytest.FixtureRequest, *programs: str) -> None:
+    """Skip (fail under CI) without these programs: the demo speaks its greetings with them."""
+    root = Path(__file__).resolve().parent / "conftest.py"
+    for plugin in request.config.pluginmanager.get_plugins():
+        if Path(getattr(plugin, "__file__", "") or "").resolve() == root:
+            for program in programs:
+                plugin.need_program(program)
+
+
+def test_recorded_greetings_are_real_files_that_callers_hear(
+    demo: Demo,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Every mailbox the demo marks as recorded has its greeting on disk: an 8 kHz WAV of the
+    person saying whose phone it is, at an absolute path, played by the voicemail app whatever
+    its working directory (before, 78 % pointed at files that were never written)."""
+    need(request, "espeak-ng", "sox")
+    with demo.db.session() as s:
+        boxes = [b for b in VoicemailRepository(s).mailboxes() if b.person_id is not None]
+        people = {p.id: p for p in DirectoryRepository(s).people()}
+        units = {u.id: u.name for u in DirectoryRepository(s).units()}
+        paths = {b.id: VoicemailRepository(s).greeting_path(b.id) for b in boxes}
+    recorded = [b for b in boxes if b.greeting is GreetingState.RECORDED]
+    assert 0.65 < len(recorded) / len(boxes) < 0.85
+    folder = (demo.data_dir / GREETINGS_DIR).resolve()
+    for box in recorded:
+        path = Path(paths[box.id])
+        assert path.is_absolute() and path.parent == folder, path
+        audio = read_wav(path)
+        assert audio.sample_rate == 8000 and 2.0 < audio.duration < 12.0, path
+        assert max(array("h", audio.pcm)) > 8000, path  # speech at a phone's level, not silence
+    # Nothing else is there: not the greeting of the mailbox the chef's example has without one.
+    assert sorted(folder.iterdir()) == sorted(Path(paths[b.id]) for b in recorded)
+    assert all(not paths[b.id] for b in boxes if b.greeting is not GreetingState.RECORDED)
+
+    # It is the owner's own greeting: as long as their name and unit, spoken.
+    box = recorded[0]
+    person = people[box.person_id]  # type: ignore[index]
+    said = tmp_path / "said.wav"
+    Speech(tmp_path / "cache").speak_to_file(
+        greeting_text(person.name, units[person.unit_id]), said
+    )
+    assert read_wav(said).pcm == read_wav(paths[box.id]).pcm
+
+    monkeypatch.chdir(tmp_path)  # not where the demo was made
+    settings = VoicemailSettings(Config.from_env(data_dir=demo.data_dir).voicemail_dir)
+    app = VoicemailApp(demo.db, settings)
+    with caplog.at_level(logging.WARNING, logger="vaxel.switch.apps.voicemail"):
+        played = [app._recorded_greeting(b) for b in recorded]
+    assert all(source is not None for source in played)
+    assert caplog.records == []  # no "greeting cannot be played", no fallback
+
+
+def test_the_web_plays_a_demo_greeting(demo: Demo) -> None:
+    """The medarbetare's own recorded greeting, as the web finds it in the data directory."""
+    config = Config.from_env(data_dir=demo.data_dir)
+    app = create_app(demo.db, config, secret=b"demo-test-secret-demo-test-secret-012345")
+    with TestClient(app) as client:
+        web = DemoWeb(client)
+        web.login("medarbetare")
+        [mine] = client.get("/api/me/greeting").json()
+        if not mine["recorded"]:
+            pytest.skip("the medarbetare's mailbox has no recorded greeting (espeak-ng missing)")
+        audio = client.get(mine["audio_url"])
+        assert audio.status_code == 200 and audio.headers["content-type"] == "audio/wav"
+        assert audio.content[:4] == b"RIFF"
 
 
 def test_policy_check_finds_the_revision_due(demo: Demo) -> None:

@@ -12,7 +12,8 @@ The call apps are put together as their author intended (switch/apps/, flows/):
 
 and handed to the switch (`switch.signalling.SwitchCalls`), whose B2BUA starts one of them on
 every call; the web gets the operator console's calls (`switch.callcontrol.ConsoleCalls`)
-through `WebCallControl`.
+through `WebCallControl`. When the switchboard starts, the fixed prompts are rendered into the
+speech cache in a worker thread (`prompts.warm_up`), so the first caller hears them at once.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from vaxel.domain.numbers import NumberPlan
 from vaxel.flows.callbacks import CallbackFlows
 from vaxel.flows.voicemail import MailboxPinStore, VoicemailFlows
 from vaxel.media.session import PortRange
-from vaxel.media.speech import Speech
+from vaxel.media.speech import Speech, WarmUp
 from vaxel.storage import Database
 from vaxel.switch.apps import (
     FeatureApp,
@@ -42,14 +43,21 @@ from vaxel.switch.apps import (
     SwitchboardQueue,
     VoicemailApp,
     VoicemailSettings,
+    prompts,
 )
 from vaxel.switch.callcontrol import CallRefused, ConsoleCalls
 from vaxel.switch.media_leg import MediaSettings
 from vaxel.switch.routing import RoutingSettings
 from vaxel.switch.server import SipServer, SwitchSettings, tune_gc
-from vaxel.switch.signalling import CallApps, CallSettings, SwitchCalls
+from vaxel.switch.signalling import (
+    CALLBACK_FAILED,
+    SERVICE_UNAVAILABLE,
+    CallApps,
+    CallSettings,
+    SwitchCalls,
+)
 from vaxel.switch.targets import TargetDirectory
-from vaxel.web.callcontrol import CallControlError, Operator, QueuedCall
+from vaxel.web.callcontrol import CallControlError, Operator, QueuedCall, QueueSignIn
 
 log = logging.getLogger(__name__)
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -119,15 +127,21 @@ class Switchboard:
     mwi: MessageWaiting
     queue: SwitchboardQueue
     callbacks: CallbackFlows
+    speech: Speech
+    warming: WarmUp | None = None
     _unwatch: Callable[[], None] | None = None
 
     async def start(self) -> None:
-        """Load the routing directory (before the first call), follow mailbox changes."""
+        """Render the fixed prompts in the background, load the routing directory (before
+        the first call), follow mailbox changes."""
+        self.warming = prompts.warm_up(self.speech, extra=(SERVICE_UNAVAILABLE, CALLBACK_FAILED))
         await self.targets.start()
         await self.queue.start()
         self._unwatch = self.mwi.watch(asyncio.get_running_loop())
 
     async def stop(self) -> None:
+        if self.warming is not None:
+            self.warming.stop()
         if self._unwatch is not None:
             self._unwatch()
         await self.calls.stop()
@@ -145,7 +159,9 @@ def build_switchboard(
     mwi = MessageWaiting(db)  # its notifier: the SIP server's subscriptions (below)
     voicemail = VoicemailApp(
         db,
-        VoicemailSettings(config.voicemail_dir),
+        # Absolute, so that the greeting paths it stores mean the same file to the web (which
+        # resolves a relative path against the data directory) whatever the working directory.
+        VoicemailSettings(config.voicemail_dir.resolve()),
         pins=MailboxPinStore(db, legacy_file=config.voicemail_dir / "pins.json"),
         listener=VoicemailFlows(callback_flows),
         mwi=mwi,
@@ -153,9 +169,10 @@ def build_switchboard(
     name = settings.switchboard_queue
     queue = SwitchboardQueue(name, clock=wallclock, callbacks=callback_flows, database=db)
     executor = PlanExecutor(voicemail=voicemail, queues={name: queue}, observers=[callback_flows])
+    speech = speech_for(config)
     apps = CallApps(
         executor,
-        speech_for(config),
+        speech,
         features=FeatureApp(db, voicemail=voicemail, queue=queue),
         queues={name: queue},
         connected=callback_flows.connected,
@@ -177,7 +194,7 @@ def build_switchboard(
         own_mailbox=lambda person_id: _own_mailbox(targets, person_id),
         summary=lambda extension: asyncio.to_thread(mwi.summary, extension),
     )
-    return Switchboard(calls, ConsoleCalls(calls), targets, mwi, queue, callback_flows)
+    return Switchboard(calls, ConsoleCalls(calls), targets, mwi, queue, callback_flows, speech)
 
 
 def _own_mailbox(targets: TargetDirectory, person_id: int) -> str | None:
@@ -202,6 +219,16 @@ class WebCallControl:
     async def pick(self, call_id: str, operator: Operator) -> QueuedCall:
         with _refusals():
             return _queued(await self.console.pick(call_id, operator.person_id, operator.name))
+
+    async def sign_in(self, operator: Operator) -> QueueSignIn:
+        with _refusals():
+            done = await self.console.sign_in(operator.person_id, operator.name)
+        return QueueSignIn(done.signed_in, done.changed, done.number)
+
+    async def sign_out(self, operator: Operator) -> QueueSignIn:
+        with _refusals():
+            done = await self.console.sign_out(operator.person_id)
+        return QueueSignIn(done.signed_in, done.changed, done.number)
 
     async def transfer_blind(self, call_id: str, target: str, operator: Operator) -> None:
         with _refusals():
@@ -240,7 +267,7 @@ def _refusals() -> Iterator[None]:
     try:
         yield None
     except CallRefused as refused:
-        raise CallControlError(refused.message, refused.status) from None
+        raise CallControlError(refused.message, refused.status, refused.message_en) from None
 
 
 def serve(config: Config, demo_logins: Sequence[tuple[str, str, str]] = ()) -> None:

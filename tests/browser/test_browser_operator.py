@@ -212,6 +212,7 @@ def test_console_shows_who_is_signed_in_to_the_queue_live(
             expect(operators).to_have_count(2)
             expect(operators.nth(1)).to_contain_text("Elin Lund (du)")
             expect(page.locator("#operator-count")).to_have_text("2")
+            expect(page.locator("#queue-sign-in")).to_have_text("Logga ut ur kön Alt+L")
             assert accessibility_problems(page) == []
             screenshot(page, "console-queue-operators")
             signed("anna", "", None)
@@ -219,8 +220,57 @@ def test_console_shows_who_is_signed_in_to_the_queue_live(
             expect(operators.nth(0)).to_contain_text("Elin Lund")
             signed("elin", "", None)
             expect(page.locator("#operators-none")).to_have_text(
-                "Ingen telefonist är inloggad i kön. Logga in med *21# från telefonen."
+                "Ingen telefonist är inloggad i kön. Logga in här eller med *21# från telefonen."
             )
             expect(page.locator("#operator-count")).to_have_text("0")
+            expect(page.locator("#queue-sign-in")).to_have_text("Logga in i kön Alt+L")
         finally:
             page.context.close()
+
+
+def test_operator_signs_in_to_the_queue_from_the_console(
+    chromium: Any, tmp_path: Path, seeded: tuple[Path, Seeded]
+) -> None:
+    """The button (or Alt+L) signs the telefonist in on her phone's number and out again; the
+    list of who is signed in changes with it. Without a registered phone the console says so."""
+    switch = FakeSwitch()
+    with serve(tmp_path, seeded, call_control=switch) as server:
+        switch.database = server.db
+        elin = server.ids.people["elin"]
+        page = new_page(chromium)
+        try:
+            log_in(page, server, "telefonist")
+            button = page.locator("#queue-sign-in")
+            operators = page.locator("#operator-list li")
+            status = page.locator("#call-status")
+            expect(button).to_have_text("Logga in i kön Alt+L")
+            expect(page.locator("#operators-none")).to_be_visible()
+
+            button.click()  # her phone is not registered yet
+            expect(status).to_have_text(
+                "Du kan inte logga in i kön. Din telefon är inte registrerad. Starta den och "
+                "försök igen."
+            )
+            expect(page.locator("#operators-none")).to_be_visible()
+
+            switch.phones[elin] = "4001"  # she starts her phone
+            button.click()
+            expect(status).to_have_text("Du är inloggad i kön. Samtalen ringer på 4001.")
+            expect(operators).to_have_count(1)
+            expect(operators.nth(0)).to_contain_text("Elin Lund (du)")
+            expect(operators.nth(0)).to_contain_text("4001")
+            expect(page.locator("#operator-count")).to_have_text("1")
+            expect(button).to_have_text("Logga ut ur kön Alt+L")
+            expect(button).to_be_focused()
+            assert accessibility_problems(page) == []
+            screenshot(page, "console-queue-sign-in")
+
+            page.locator("#search").focus()
+            page.keyboard.press("Alt+l")  # from the keyboard, wherever the focus is
+            expect(status).to_have_text("Du är utloggad ur kön.")
+            expect(page.locator("#operators-none")).to_be_visible()
+            expect(page.locator("#operator-count")).to_have_text("0")
+            expect(button).to_have_text("Logga in i kön Alt+L")
+        finally:
+            page.context.close()
+    assert switch.asked == [("sign_in", str(elin))] * 2 + [("sign_out", str(elin))]

@@ -1,6 +1,8 @@
 """The operator console's calls, end to end: the web API of `vaxel serve` drives the switch, and
 SIPp phones (the operator's, colleagues') answer with the test's own sockets as their media.
 
+* sign in from the web: the operator is signed in to the queue on their phone's number (no
+  *21#), and the next caller to the main number is offered to their phone by the queue itself;
 * answer next: a caller waiting in the queue is connected to the operator's registered phone;
 * blind transfer: the operator's phone is let go, a colleague's rings and gets the caller;
 * consultation: the caller hears hold music while the operator talks to a colleague, then the
@@ -173,6 +175,53 @@ def test_answer_next_then_blind_transfer(vaxel: Vaxel, sipp_bin: str) -> None:
         caller.ear.close()
     [record] = [r for r in records(vaxel.database, 1) if r.to_number == MAIN]
     assert record.outcome is CallOutcome.ANSWERED and record.answered_by == "2004"
+
+
+def test_sign_in_on_the_web_then_the_queue_offers_the_caller(vaxel: Vaxel, sipp_bin: str) -> None:
+    """Refused while the operator's phone is not registered; then signed in on the number *21#
+    would use, a caller to the main number rings the operator's SIPp phone without anyone
+    pressing "answer next"; signed out on the web, the list is empty again."""
+    web = Web(vaxel, "telefonist")
+    operator: DeskPhone | None = None
+    caller = None
+    try:
+        refused = web.post("/api/switchboard/sign-in")
+        assert refused.status_code == 409, refused.text
+        assert "Din telefon är inte registrerad" in refused.json()["detail"]
+        assert web.get("/api/switchboard/operators")["operators"] == []
+
+        operator = desk_phone(vaxel, sipp_bin, "2005")
+        signed = web.post("/api/switchboard/sign-in")
+        assert signed.status_code == 200, signed.text
+        assert (signed.json()["signed_in"], signed.json()["number"]) == (True, "2005")
+        [me] = web.get("/api/switchboard/operators")["operators"]  # stored before the answer
+        assert (me["number"], me["me"]) == ("2005", True)
+
+        caller = call(vaxel, sipp_bin, vaxel.ext("2001"), MAIN, "offered")
+        ear = caller.ear
+        wait_for(lambda: ear.remote is not None, 20, "the queue's answer (its media)")
+        # Nobody asks for the caller: the queue offers them, the operator's phone answers.
+        wait_for(lambda: web.get("/api/switchboard/queue")["calls"] == [], 20, "the offer taken")
+        talk, words = caller.ear.talking(tone(6.0, 613))
+        operator.ear.got_run(words, 15)  # the operator hears the caller
+        talk.join(10)
+        caller.hang_up()
+        caller.finish()
+        assert operator.run.wait(15) == 0, operator.run.output()
+
+        out = web.post("/api/switchboard/sign-out")
+        assert out.status_code == 200, out.text
+        assert (out.json()["signed_in"], out.json()["changed"]) == (False, True)
+        assert web.get("/api/switchboard/operators")["operators"] == []
+    finally:
+        web.close()
+        if operator is not None:
+            operator.stop()
+        if caller is not None:
+            caller.run.stop()
+            caller.ear.close()
+    [record] = [r for r in records(vaxel.database, 1) if r.to_number == MAIN]
+    assert record.outcome is CallOutcome.ANSWERED and record.answered_by == "2005"
 
 
 def test_pick_refused_without_a_registered_phone(vaxel: Vaxel, sipp_bin: str) -> None:

@@ -7,7 +7,14 @@ from datetime import timedelta
 
 from seeding import NOW
 
-from vaxel.web import CallControlError, Operator, QueuedCall
+from vaxel.storage.db import Database
+from vaxel.storage.queue_sign_ins import QueueSignInRepository
+from vaxel.web import CallControlError, Operator, QueuedCall, QueueSignIn
+
+NOT_REGISTERED = (
+    "Du kan inte logga in i kön. Din telefon är inte registrerad. Starta den och försök igen.",
+    "You cannot sign in to the queue. Your phone is not registered. Start it and try again.",
+)  # the switch's words (switch.callcontrol)
 
 
 @dataclass
@@ -19,6 +26,29 @@ class FakeSwitch:
         ]
     )
     asked: list[tuple[str, ...]] = field(default_factory=list)
+    phones: dict[int, str] = field(default_factory=dict)  # person id → number of a registered phone
+    database: Database | None = None  # set: sign-ins are stored, as the switch's queue does
+
+    async def sign_in(self, operator: Operator) -> QueueSignIn:
+        self.asked.append(("sign_in", str(operator.person_id)))
+        number = self.phones.get(operator.person_id)
+        if number is None:
+            raise CallControlError(NOT_REGISTERED[0], 409, NOT_REGISTERED[1])
+        changed = True
+        if self.database is not None:
+            with self.database.session() as s:
+                queue = QueueSignInRepository(s)
+                changed = all(x.person_id != operator.person_id for x in queue.signed_in("vaxeln"))
+                queue.sign_in("vaxeln", operator.person_id, number, NOW)
+        return QueueSignIn(True, changed, number)
+
+    async def sign_out(self, operator: Operator) -> QueueSignIn:
+        self.asked.append(("sign_out", str(operator.person_id)))
+        changed = True
+        if self.database is not None:
+            with self.database.session() as s:
+                changed = QueueSignInRepository(s).sign_out("vaxeln", operator.person_id)
+        return QueueSignIn(False, changed)
 
     def queue(self) -> list[QueuedCall]:
         return list(self.calls)

@@ -13,6 +13,7 @@ from fakes import FakeSwitch
 from seeding import NOW, Seeded
 from webtest import Web, make_web
 
+from vaxel.storage.audit import AuditRepository
 from vaxel.storage.queue_sign_ins import QueueSignInRepository
 from vaxel.web.live import LiveHub
 
@@ -33,7 +34,8 @@ def test_without_the_switch_call_handling_says_so(web: Web) -> None:
     assert queue["available"] is False
     assert "inte ansluten" in queue["detail"]
     for path in ("/api/switchboard/answer-next", "/api/switchboard/calls/x/pick",
-                 "/api/switchboard/calls/x/transfer/complete"):  # fmt: skip
+                 "/api/switchboard/calls/x/transfer/complete", "/api/switchboard/sign-in",
+                 "/api/switchboard/sign-out"):  # fmt: skip
         response = web.client.post(path)
         assert response.status_code == 503, path
         assert "inte ansluten till växeln" in response.json()["detail"]
@@ -126,3 +128,88 @@ def test_a_sign_in_reaches_the_open_pages(web: Web) -> None:
 
     elin = str(web.ids.people["elin"])
     assert asyncio.run(run()) == [("queue_sign_in", elin), ("queue_sign_in", elin)]
+
+
+def test_an_operator_signs_in_and_out_from_the_console(wired: Web, switch: FakeSwitch) -> None:
+    """The switch signs the telefonist in on her number; the list (from storage) and the
+    console's button follow; each request is audited with who asked."""
+    elin = wired.ids.people["elin"]
+    switch.phones[elin] = "4001"
+    switch.database = wired.db
+    wired.login("telefonist")
+    page = wired.client.get("/console").text
+    assert 'data-signed-in="false"><span data-label>Logga in i kön</span>' in page
+    assert "Logga in här eller med *21# från telefonen." in page
+
+    signed = wired.client.post("/api/switchboard/sign-in")
+    assert signed.status_code == 200, signed.text
+    assert signed.json() == {
+        "signed_in": True, "changed": True, "number": "4001",
+        "detail": "Du är inloggad i kön. Samtalen ringer på 4001.",
+    }  # fmt: skip
+    operators = wired.client.get("/api/switchboard/operators").json()
+    assert operators["signed_in"] is True
+    assert [(o["name"], o["number"], o["me"]) for o in operators["operators"]] == [
+        ("Elin Lund", "4001", True)
+    ]
+    page = wired.client.get("/console").text
+    assert 'data-signed-in="true"><span data-label>Logga ut ur kön</span>' in page
+    again = wired.client.post("/api/switchboard/sign-in").json()
+    assert (again["changed"], again["detail"]) == (
+        False, "Du var redan inloggad i kön. Samtalen ringer på 4001."
+    )  # fmt: skip
+
+    out = wired.client.post("/api/switchboard/sign-out").json()
+    assert (out["signed_in"], out["changed"], out["detail"]) == (
+        False, True, "Du är utloggad ur kön."
+    )  # fmt: skip
+    assert wired.client.get("/api/switchboard/operators").json()["operators"] == []
+    wired.client.cookies.set("vaxel_lang", "en")
+    out = wired.client.post("/api/switchboard/sign-out").json()
+    assert (out["changed"], out["detail"]) == (False, "You were not signed in to the queue.")
+
+    assert switch.asked == [("sign_in", str(elin))] * 2 + [("sign_out", str(elin))] * 2
+    with wired.db.session() as s:
+        entries = AuditRepository(s).entries(action_prefix="queue.")
+    assert [(e.action, e.actor, e.channel, e.subject, e.detail) for e in reversed(entries)] == [
+        ("queue.sign_in", "telefonist", "web", f"person:{elin}", "vaxeln 4001"),
+        ("queue.sign_in", "telefonist", "web", f"person:{elin}", "vaxeln 4001"),
+        ("queue.sign_out", "telefonist", "web", f"person:{elin}", "vaxeln"),
+        ("queue.sign_out", "telefonist", "web", f"person:{elin}", "vaxeln"),
+    ]
+
+
+def test_signing_in_without_a_registered_phone_says_why(wired: Web, switch: FakeSwitch) -> None:
+    wired.login("telefonist")
+    refused = wired.client.post("/api/switchboard/sign-in")
+    assert refused.status_code == 409
+    assert refused.json()["detail"] == (
+        "Du kan inte logga in i kön. Din telefon är inte registrerad. Starta den och försök igen."
+    )
+    wired.client.cookies.set("vaxel_lang", "en")
+    refused = wired.client.post("/api/switchboard/sign-in")
+    assert refused.status_code == 409
+    assert refused.json()["detail"] == (
+        "You cannot sign in to the queue. Your phone is not registered. Start it and try again."
+    )
+    with wired.db.session() as s:
+        assert AuditRepository(s).entries(action_prefix="queue.") == []  # nothing happened
+
+
+@pytest.mark.parametrize("who", ["anna", "chef"])
+def test_only_operators_sign_in_to_the_queue(wired: Web, switch: FakeSwitch, who: str) -> None:
+    """A medarbetare or a chef is not an operator: 403, and the switch is not asked."""
+    switch.phones[wired.ids.people[who if who == "anna" else "karin"]] = "4101"
+    wired.login(who)
+    for path in ("/api/switchboard/sign-in", "/api/switchboard/sign-out"):
+        response = wired.client.post(path)
+        assert response.status_code == 403, path
+    assert switch.asked == []
+
+
+def test_an_admin_without_a_person_cannot_sign_in(wired: Web, switch: FakeSwitch) -> None:
+    """The queue rings a person's phone: a log-in that is nobody has none."""
+    wired.login("admin")
+    response = wired.client.post("/api/switchboard/sign-in")
+    assert response.status_code == 403
+    assert switch.asked == []

@@ -6,6 +6,9 @@ callbacks, mailboxes, barring decisions, the telephony policy in the register, w
 SIP accounts with known passwords, and six months of synthetic call records. Everything is
 drawn from a seeded random generator, so two runs on the same day give the same municipality.
 
+About four mailboxes in five have a recorded greeting, and it is really there: spoken by
+espeak-ng into the data directory while the rest is built (greetings.py).
+
 Each demo log-in also has something of its own to see on first log-in (``_first_day``): the
 chef's förvaltning has requests for exceptions to decide, someone sick without a return time,
 an overdue callback and a mailbox without a greeting; the admin has a request from the top of
@@ -27,6 +30,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vaxel.config import Config, ConfigError
+from vaxel.demo.greetings import GreetingRecorder, greeting_text
 from vaxel.domain.accounts import DeviceKind
 from vaxel.domain.barring import BarringClass, BarringException, ExceptionKind
 from vaxel.domain.callbacks import CallbackReason
@@ -53,7 +57,7 @@ from vaxel.storage.barring import BarringRepository
 from vaxel.storage.callbacks import CallbackRepository
 from vaxel.storage.calls import CallRepository
 from vaxel.storage.directory import DirectoryRepository
-from vaxel.storage.models import CallRow, PersonRow, UnitRow
+from vaxel.storage.models import CallRow, MailboxRow, PersonRow, UnitRow
 from vaxel.storage.numbers import NumberRepository
 from vaxel.storage.policy import PolicyRepository
 from vaxel.storage.presence import PresenceRepository
@@ -180,6 +184,8 @@ class DemoSummary:
     created: bool
     people: int
     call_records: int
+    recorded_greetings: int = 0
+    greetings_note: str = ""  # why no greetings were recorded (this run), if so
     web_logins: list[tuple[str, str, str, str]] = field(default_factory=list)  # role, user, pw, who
     sip_accounts: list[tuple[str, str, str]] = field(default_factory=list)  # user, pw, who
 
@@ -195,17 +201,27 @@ def ensure_demo(db: Database, config: Config, *, now: datetime) -> DemoSummary:
                     f"the database ({config.data_dir}) holds another organisation; "
                     "give the demo an empty --data-dir"
                 )
-            _Builder(s, config, now).build()
-    return summary(db, config, created=created)
+            builder = _Builder(s, config, now)
+            builder.build()
+            note = builder.greetings.unavailable
+    result = summary(db, config, created=created)
+    if created and note:
+        result.greetings_note = note
+    return result
 
 
 def summary(db: Database, config: Config, *, created: bool) -> DemoSummary:
     with db.session() as s:
         people = int(s.scalar(select(func.count()).select_from(PersonRow)) or 0)
         calls = int(s.scalar(select(func.count()).select_from(CallRow)) or 0)
+        greetings = s.scalar(
+            select(func.count())
+            .select_from(MailboxRow)
+            .where(MailboxRow.greeting == str(GreetingState.RECORDED))
+        )
         names = {p.id: p.name for p in DirectoryRepository(s).people()}
         users = {u.username: u for u in UserRepository(s).users()}
-        result = DemoSummary(created, people, calls)
+        result = DemoSummary(created, people, calls, int(greetings or 0))
         for role, username, password, _ in WEB_LOGINS:
             user = users.get(username)
             who = names.get(user.person_id, "") if user and user.person_id else ""
@@ -228,9 +244,15 @@ def print_welcome(result: DemoSummary, config: Config, out: Console) -> None:
         where = database_url(config.database_url).render_as_string(hide_password=True)
     out.print(
         f"{KOMMUN} (demo) {state} in {where}: {result.people} people, "
-        f"{result.call_records} call records",
+        f"{result.call_records} call records, {result.recorded_greetings} recorded greetings",
         markup=False,
     )
+    if result.greetings_note:
+        out.print(
+            f"No greetings were recorded ({result.greetings_note}): callers hear the spoken "
+            "default greeting.",
+            markup=False,
+        )
     host = "127.0.0.1" if config.http.host in ("0.0.0.0", "::") else config.http.host
     out.print(f"Web: http://{host}:{config.http.port}/", markup=False)
     logins = Table("Role", "User", "Password", "Person", title="Web log-ins", box=None)
@@ -268,8 +290,16 @@ class _Builder:
         self.names: set[str] = set()
         self.next_extension = 2000
         self.since = now - timedelta(days=400)  # numbers and people were there before
+        self.greetings = GreetingRecorder(config.data_dir)
 
     def build(self) -> None:
+        try:
+            self._build()
+        except BaseException:
+            self.greetings.discard()
+            raise
+
+    def _build(self) -> None:
         kommun = self.directory.add_unit(KOMMUN, UnitKind.KOMMUN, None, actor=ACTOR, channel=CH)
         self.directory.set_unit_hours(kommun.id, OFFICE.to_json(), actor=ACTOR, channel=CH)
         for node in load_tree():
@@ -277,7 +307,7 @@ class _Builder:
         self._politicians()
         self._temporary_staff()
         self._function_numbers()
-        self._mailboxes()
+        self._mailboxes()  # the greetings are spoken from here on, in worker threads
         self._absences()
         self._callbacks()
         self._barring()
@@ -285,6 +315,7 @@ class _Builder:
         self._logins()
         self._first_day()
         self._calls()
+        self._recorded_greetings()
 
     # --- organisation and people ----------------------------------------------------------
 
@@ -421,21 +452,26 @@ class _Builder:
         )
 
     def _mailboxes(self) -> None:
+        """A mailbox for everyone: about 78 % with a greeting of their own (spoken now, marked
+        recorded once written: `_recorded_greetings`), 5 % with none, the rest the default."""
         voicemail = VoicemailRepository(self.s)
+        unit_names = {unit.id: unit.name for unit in self.units.values()}
+        who = {p.id: (p.name, unit_names[p.unit_id]) for p in self._everyone()}
         for person_id, extension in self.extension_of.items():
             draw = self.rng.random()
             box = voicemail.create_mailbox(extension, person_id, actor=ACTOR, channel=CH)
             self.mailbox_of[person_id] = box.id
             if draw < 0.78:
-                voicemail.set_greeting(
-                    box.id,
-                    GreetingState.RECORDED,
-                    f"greetings/{extension}.wav",
-                    actor=ACTOR,
-                    channel=CH,
-                )
+                self.greetings.record(box.id, extension, greeting_text(*who[person_id]))
             elif draw > 0.95:
                 voicemail.set_greeting(box.id, GreetingState.NONE, actor=ACTOR, channel=CH)
+
+    def _recorded_greetings(self) -> None:
+        voicemail = VoicemailRepository(self.s)
+        for box_id, path in self.greetings.written().items():
+            voicemail.set_greeting(
+                box_id, GreetingState.RECORDED, str(path), actor=ACTOR, channel=CH
+            )
 
     # --- presence, callbacks, barring -----------------------------------------------------
 
@@ -646,6 +682,7 @@ class _Builder:
             actor="telefonist", channel=Channel.OPERATOR, for_person_id=planner.id,
             caller_name="Margit Lund", note="Frågar om samrådet för Norra hamnen.",
         )  # fmt: skip
+        self.greetings.forget(self.mailbox_of[planner.id])
         VoicemailRepository(self.s).set_greeting(
             self.mailbox_of[planner.id], GreetingState.NONE, actor=ACTOR, channel=CH
         )

@@ -9,23 +9,34 @@ recordings are `<prompts>/en/<id>.wav`. Rendered speech is kept in the cache und
 `Speech.languages` is what callers hear, in order: ("sv",) (the default), ("sv", "en") for
 Swedish then the same in English, or ("en",) for testing. The announcer says every
 announcement once per language (media.announcer).
+
+`warm_up` renders a list of sentences into the cache in a worker thread, so that the first
+caller after a start does not wait for espeak-ng (switch.apps.prompts lists the fixed ones).
+`speak_to_file` writes one sentence to a WAV file of its own, uncached (the demo's greetings).
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import os
 import re
+import shutil
 import subprocess
 import tempfile
+import threading
+import time
 from array import array
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from vaxel.media.g711 import SAMPLE_RATE
 from vaxel.media.resample import resample
 from vaxel.media.wav import decode_wav, encode_wav, read_wav
+
+log = logging.getLogger(__name__)
 
 ENGINE_VERSION = "espeak-ng/1"  # change it when rendering changes, so old cache entries go unused
 PEAK = 16000  # about −6 dBFS: as loud as a recorded prompt, with room for G.711
@@ -49,6 +60,63 @@ def check_languages(languages: Sequence[str]) -> tuple[str, ...]:
 
 class SpeechError(RuntimeError):
     """espeak-ng is missing, failed, or produced no audio."""
+
+
+@dataclass(frozen=True, slots=True)
+class Said:
+    """A sentence as a caller hears it: the text in a language, and the prompt id whose
+    recording would replace it (None for a generated sentence, which is always spoken)."""
+
+    prompt_id: str | None
+    text: str
+    language: str
+
+
+class WarmUp:
+    """The cache being filled in a worker thread (`Speech.warm_up`); `stop()` ends it after
+    the sentence being rendered."""
+
+    def __init__(self, speech: Speech, said: Sequence[Said], pause_s: float) -> None:
+        self.speech = speech
+        self.said = tuple(said)
+        self.pause_s = pause_s
+        self.rendered = 0  # sentences spoken now (the others were cached or recorded)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="speech-warm-up", daemon=True)
+
+    def start(self) -> WarmUp:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait for it to finish; whether it has."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def _run(self) -> None:
+        started = time.monotonic()
+        try:
+            for said in self.said:
+                if self._stop.is_set():
+                    return
+                if self.speech.warm(said):
+                    self.rendered += 1
+                    # Leave the processor (and the interpreter) to calls now and then.
+                    self._stop.wait(self.pause_s)
+        except SpeechError as error:
+            log.warning("speech warm-up stopped, prompts are rendered on first use: %s", error)
+            return
+        except Exception:
+            log.exception("speech warm-up failed; prompts are rendered on first use")
+            return
+        if self.rendered:
+            log.info(
+                "speech: %d of %d fixed sentences rendered in the background in %.1f s",
+                self.rendered, len(self.said), time.monotonic() - started,
+            )  # fmt: skip
 
 
 def _normalise(pcm: bytes) -> bytes:
@@ -220,6 +288,72 @@ class Speech:
         if recorded is not None:
             return _load_prompt(recorded)
         return self.render_sync(text, self.voice_for(language))
+
+    # -- ahead of time ----------------------------------------------------------------------------
+
+    def is_cached(self, said: Said) -> bool:
+        """Whether a caller would hear `said` without espeak-ng running: recorded, or cached."""
+        if said.prompt_id is not None and self.recorded(said.prompt_id, said.language):
+            return True
+        return self.cache_path(self._check(said.text), self.voice_for(said.language)).is_file()
+
+    def warm(self, said: Said) -> bool:
+        """Render `said` into the cache unless it is there or recorded (blocking); whether
+        espeak-ng ran."""
+        if self.is_cached(said):
+            return False
+        self.render_sync(said.text, self.voice_for(said.language))
+        return True
+
+    def warm_up(self, said: Iterable[Said], *, pause_s: float = 0.02) -> WarmUp:
+        """Render these sentences into the cache in a worker thread, one after another, and
+        return at once (start-up and calls do not wait for it)."""
+        return WarmUp(self, list(said), pause_s).start()
+
+    def speak_to_file(self, text: str, target: Path, voice: str | None = None) -> None:
+        """Speak `text` into its own 8 kHz WAV file at `target` (not cached: a one-off, such
+        as a greeting). sox converts it where it is installed (fast); else our resampler."""
+        text, voice = self._check(text), voice or self.voice
+        try:
+            done = subprocess.run(
+                self._command(voice),
+                input=text.encode("utf-8"),
+                capture_output=True,
+                timeout=self.timeout,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise SpeechError(f"{self.program} could not run: {exc}") from None
+        if done.returncode != 0:
+            raise SpeechError(self._failure(voice, done.returncode, done.stderr))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not _sox_to_8k(done.stdout, target):
+            self._store(target, done.stdout, voice)
+
+
+SOX_LEVEL_DB = "-6"  # the level of PEAK, for sox's norm effect
+
+
+def _sox_to_8k(wav: bytes, target: Path) -> bool:
+    """espeak-ng's WAV as 8 kHz mono 16-bit at `target`, normalised like `_normalise`; False
+    when sox is not installed or cannot do it (the caller converts it then)."""
+    sox = shutil.which("sox")
+    if sox is None:
+        return False
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp.wav")
+    # -D: no dither, so that one text always gives the same file (G.711 adds its own noise).
+    command = [sox, "-q", "-D", "-t", "wav", "-", "-t", "wav", "-r", str(SAMPLE_RATE), "-c",
+               "1", "-b", "16", "-e", "signed-integer", str(tmp), "norm", SOX_LEVEL_DB]  # fmt: skip
+    try:
+        done = subprocess.run(command, input=wav, capture_output=True, timeout=30, check=False)
+        if done.returncode != 0 or not tmp.is_file():
+            return False
+        os.replace(tmp, target)
+        return True
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _load_prompt(path: Path) -> bytes:

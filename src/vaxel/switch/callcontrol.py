@@ -1,10 +1,13 @@
-"""The operator console's calls, as the switch does them: the queue, answer and pick, transfer,
-and click to call for callbacks.
+"""The operator console's calls, as the switch does them: the queue, signing in to it, answer
+and pick, transfer, and click to call for callbacks.
 
 `ConsoleCalls` has the shape of the web's `CallControl` (vaxel.web.callcontrol), which the
 switch may not import; the composition root adapts one to the other. It refuses with
-`CallRefused`, whose Swedish message the console shows as it is.
+`CallRefused`, whose message (Swedish, and English for an English console) is shown as it is.
 
+* sign in / out: the operator joins the queue's operators on their own number (their
+  extension), exactly as *21# from their phone does, so offers ring their registered phones;
+  refused while no phone of theirs is registered (offers could never be answered).
 * answer next / pick: the queue offers the caller to the operator's registered phone (and
   bridges them when it answers), whether or not the operator signed in to the queue.
 * blind transfer: the operator's phone is let go, the caller hears ringing while the target's
@@ -42,12 +45,24 @@ TRANSFER_FAILED = prompts.TRANSFER_FAILED
 
 
 class CallRefused(Exception):
-    """The switch cannot do what the console asked; `message` is Swedish, for the console."""
+    """The switch cannot do what the console asked; `message` is Swedish, for the console,
+    `message_en` the same in English (empty: there is only the Swedish)."""
 
-    def __init__(self, message: str, status: int = 409) -> None:
+    def __init__(self, message: str, status: int = 409, message_en: str = "") -> None:
         super().__init__(message)
         self.message = message
         self.status = status
+        self.message_en = message_en
+
+
+@dataclass(frozen=True, slots=True)
+class SignInResult:
+    """Where the operator stands after asking to sign in or out: signed in now or not,
+    whether that changed anything, and the number the queue's offers ring."""
+
+    signed_in: bool
+    changed: bool
+    number: str = ""
 
 
 @dataclass(eq=False)
@@ -97,34 +112,80 @@ class ConsoleCalls:
     def _queue(self) -> SwitchboardQueue:
         queue = self.calls.queue(self.queue_name)
         if queue is None:
-            raise CallRefused("Det finns ingen växelkö.", 503)
+            raise CallRefused("Det finns ingen växelkö.", 503, "There is no switchboard queue.")
         return queue
 
     def _operator(self, person_id: int, name: str) -> Operator:
+        """The operator on their own number, the one *21# from their phone signs in with (the
+        SIP directory's: their extension, else their first number)."""
         number = self.calls.directory.number_of(person_id)
         if number is None:
-            raise CallRefused("Du har inget anknytningsnummer.")
+            raise CallRefused(
+                "Du har inget anknytningsnummer.", message_en="You have no extension."
+            )
         if not self.calls.contacts_of_person(person_id):
-            raise CallRefused("Din telefon är inte registrerad. Starta den och försök igen.")
+            raise CallRefused(
+                "Din telefon är inte registrerad. Starta den och försök igen.",
+                message_en="Your phone is not registered. Start it and try again.",
+            )
         return Operator(person_id, name, number)
+
+    # -- signing in -----------------------------------------------------------------------------
+
+    async def sign_in(self, person_id: int, name: str) -> SignInResult:
+        """Sign the operator in to the queue on their number, as *21# does; refused without
+        a registered phone. Returns once the sign-in is stored, so the console reads it back."""
+        queue = self._queue()
+        try:
+            operator = self._operator(person_id, name)
+        except CallRefused as refused:
+            raise CallRefused(
+                f"Du kan inte logga in i kön. {refused.message}",
+                refused.status,
+                f"You cannot sign in to the queue. {refused.message_en}",
+            ) from None
+        changed = queue.sign_in(operator)
+        if changed:
+            log.info("%s signed in to %s from the console on %s", name, queue.name, operator.number)
+        await queue.written()
+        return SignInResult(True, changed, operator.number)
+
+    async def sign_out(self, person_id: int) -> SignInResult:
+        """Sign the operator out of the queue, as #21# does (a call ringing for them goes back
+        to the queue). Returns once the sign-out is stored."""
+        queue = self._queue()
+        changed = queue.sign_out(person_id)
+        if changed:
+            log.info("person %d signed out of %s from the console", person_id, queue.name)
+        await queue.written()
+        return SignInResult(False, changed)
 
     # -- transfer ------------------------------------------------------------------------------
 
     def _operators_call(self, call_id: str, person_id: int) -> CallSide:
         side = self.calls.sides.get(call_id)
         if side is None or side.call.state is CallState.ENDED:
-            raise CallRefused("Samtalet finns inte längre.", 404)
+            raise CallRefused("Samtalet finns inte längre.", 404, "The call is no longer there.")
         leg = side.call.held if call_id in self._consulting else side.call.winner
         if leg is None or leg.account.person_id != person_id:
-            raise CallRefused("Det samtalet är inte kopplat till dig.")
+            raise CallRefused(
+                "Det samtalet är inte kopplat till dig.",
+                message_en="That call is not connected to you.",
+            )
         return side
 
     def _target_devices(self, target: str) -> int:
         person_id = self.calls.person_for(target)
         if person_id is None:
-            raise CallRefused(f"Numret {target} finns inte i katalogen.", 404)
+            raise CallRefused(
+                f"Numret {target} finns inte i katalogen.", 404,
+                f"The number {target} is not in the directory.",
+            )  # fmt: skip
         if not self.calls.contacts_of_person(person_id):
-            raise CallRefused(f"{target} har ingen registrerad telefon just nu.")
+            raise CallRefused(
+                f"{target} har ingen registrerad telefon just nu.",
+                message_en=f"{target} has no registered phone right now.",
+            )
         return person_id
 
     async def transfer_blind(self, call_id: str, target: str, person_id: int) -> None:
@@ -186,14 +247,17 @@ class ConsoleCalls:
     async def transfer_consult(self, call_id: str, target: str, person_id: int) -> None:
         side = self._operators_call(call_id, person_id)
         if call_id in self._consulting:
-            raise CallRefused("En förfrågan pågår redan för det här samtalet.")
+            raise CallRefused(
+                "En förfrågan pågår redan för det här samtalet.",
+                message_en="A consultation is already going on for this call.",
+            )
         target_person = self._target_devices(target)
         old = side.context
         codec = side.a_media.session.codec if side.a_media is not None else None
         if codec is not None:  # computed once per process; not on the loop's frame clock
             await asyncio.to_thread(lambda: hold_music_source().frame_list(codec))
         if side.hold_connected() is None:
-            raise CallRefused("Samtalet finns inte längre.", 404)
+            raise CallRefused("Samtalet finns inte längre.", 404, "The call is no longer there.")
         ctx = side.new_context(old.info if old is not None else self._info(side.call))
         music = self.calls.spawn(self._music(ctx))
         contacts = self.calls.contacts_of_person(target_person)
@@ -271,13 +335,19 @@ class ConsoleCalls:
         self._operators_call(call_id, person_id)
         consultation = self._consulting.get(call_id)
         if consultation is None:
-            raise CallRefused("Det pågår ingen förfrågan för det samtalet.")
+            raise CallRefused(
+                "Det pågår ingen förfrågan för det samtalet.",
+                message_en="There is no consultation going on for that call.",
+            )
         return consultation
 
     async def complete_transfer(self, call_id: str, person_id: int) -> None:
         consultation = self._consultation(call_id, person_id)
         if not consultation.answered:
-            raise CallRefused("Den du söker har inte svarat än: avbryt förfrågan eller vänta.")
+            raise CallRefused(
+                "Den du söker har inte svarat än: avbryt förfrågan eller vänta.",
+                message_en="The person has not answered yet: cancel the consultation or wait.",
+            )
         self._end(consultation)
         consultation.side.join_consulted()
         self._release(consultation)
@@ -295,12 +365,17 @@ class ConsoleCalls:
         calls = self.calls
         contacts = calls.contacts_of_person(person_id)
         if not contacts:
-            raise CallRefused("Din telefon är inte registrerad. Starta den och försök igen.")
+            raise CallRefused(
+                "Din telefon är inte registrerad. Starta den och försök igen.",
+                message_en="Your phone is not registered. Start it and try again.",
+            )
         target = calls.person_for(number)
         if target is None:
             raise CallRefused(
                 "Vaxel kan ännu inte ringa ut till nummer utanför kommunen. Ring upp från "
-                "din telefon."
+                "din telefon.",
+                message_en="Vaxel cannot yet call numbers outside the municipality. Call back "
+                "from your phone.",
             )
         call = await calls.originate(
             contacts,
@@ -309,7 +384,9 @@ class ConsoleCalls:
             display="Återuppringning",
         )
         if call is None:
-            raise CallRefused("Samtalet kunde inte kopplas upp.")
+            raise CallRefused(
+                "Samtalet kunde inte kopplas upp.", message_en="The call could not be set up."
+            )
 
     def _info(self, call: Call) -> CallInfo:
         return CallInfo(call.call_id, call.from_number, call.dialled,

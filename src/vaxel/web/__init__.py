@@ -3,7 +3,20 @@
 ``create_app(db, config, call_control=…)`` builds it; see ``vaxel.web.factory``.
 """
 
-from vaxel.web.callcontrol import CallControl, CallControlError, Operator, QueuedCall
+from vaxel.web.callcontrol import (
+    CallControl,
+    CallControlError,
+    Operator,
+    QueuedCall,
+    QueueSignIn,
+)
 from vaxel.web.factory import create_app
 
-__all__ = ["CallControl", "CallControlError", "Operator", "QueuedCall", "create_app"]
+__all__ = [
+    "CallControl",
+    "CallControlError",
+    "Operator",
+    "QueueSignIn",
+    "QueuedCall",
+    "create_app",
+]

@@ -1,4 +1,5 @@
-"""What the web asks of the switch: the switchboard queue and the calls operators handle.
+"""What the web asks of the switch: the switchboard queue, the operator's sign-in to it, and
+the calls operators handle.
 
 The switch implements ``CallControl`` and is handed to ``create_app``. Until it is, the
 endpoints that need it answer 503 with a message the console shows as it is.
@@ -12,12 +13,17 @@ from typing import Protocol, runtime_checkable
 
 
 class CallControlError(Exception):
-    """The switch could not do what was asked; ``message`` is shown to the user (Swedish)."""
+    """The switch could not do what was asked; ``message`` is shown to the user (Swedish), or
+    ``message_en`` on an English page when there is one."""
 
-    def __init__(self, message: str, status: int = 409) -> None:
+    def __init__(self, message: str, status: int = 409, message_en: str = "") -> None:
         super().__init__(message)
         self.message = message
         self.status = status
+        self.message_en = message_en
+
+    def message_in(self, lang: str) -> str:
+        return self.message_en if lang == "en" and self.message_en else self.message
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +46,16 @@ class Operator:
     name: str
 
 
+@dataclass(frozen=True, slots=True)
+class QueueSignIn:
+    """The operator after asking to sign in to the queue or out of it: signed in now or not,
+    whether the request changed that, and the number the queue rings for them."""
+
+    signed_in: bool
+    changed: bool
+    number: str = ""
+
+
 @runtime_checkable
 class CallControl(Protocol):
     """Call handling by the switch, as the web needs it. Raise ``CallControlError`` to refuse."""
@@ -54,6 +70,15 @@ class CallControl(Protocol):
 
     async def pick(self, call_id: str, operator: Operator) -> QueuedCall:
         """Connect a chosen caller from the queue to the operator's phone."""
+        ...
+
+    async def sign_in(self, operator: Operator) -> QueueSignIn:
+        """Sign the operator in to the queue on their own number (as *21# from their phone);
+        refused while they have no registered phone. Returns once the sign-in is stored."""
+        ...
+
+    async def sign_out(self, operator: Operator) -> QueueSignIn:
+        """Sign the operator out of the queue (as #21#). Returns once that is stored."""
         ...
 
     async def transfer_blind(self, call_id: str, target: str, operator: Operator) -> None:

@@ -164,7 +164,8 @@ def _install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(CallControlError)
     async def call_control_error(request: Request, exc: CallControlError) -> Response:
-        return JSONResponse({"detail": exc.message}, status_code=exc.status)
+        detail = exc.message_in(language_of(request))
+        return JSONResponse({"detail": detail}, status_code=exc.status)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:

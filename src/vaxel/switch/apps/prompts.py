@@ -4,14 +4,20 @@ Fixed sentences are `Prompt`s: a prompt id, so that a recording can replace the 
 (`<prompts>/sv/<id>.wav` and `<prompts>/en/<id>.wav`, see media.speech), and the Swedish and
 English text. Sentences with numbers or names in them are `Sentence`s, always generated. Which of
 the two languages the caller hears, and in which order, is the switch's setting (media.speech).
+
+`warm_up(speech)` renders every fixed prompt (`FIXED`, and the places in the queue that most
+switchboard callers hear first) in the switch's languages in a worker thread when the server
+starts, so the first caller after a start does not wait in silence for espeak-ng.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from vaxel.domain.phrases import cardinal_en, cardinal_sv, say_time_en, say_time_sv
-from vaxel.media.announcer import Prompt, Sentence
+from vaxel.media.announcer import Prompt, Sentence, passes, text_in
+from vaxel.media.speech import Said, Speech, WarmUp
 from vaxel.switch.routing import PROMPT_TO_SWITCHBOARD
 
 _DIGIT_WORDS = ("noll", "ett", "två", "tre", "fyra", "fem", "sex", "sju", "åtta", "nio")
@@ -316,3 +322,30 @@ def message_header(
         message_header_sv(index, total, caller_number, received_at, now),
         message_header_en(index, total, caller_number, received_at, now),
     )
+
+
+# --- Rendered ahead of time -----------------------------------------------------------------
+
+# Every fixed prompt above, in the order they are defined.
+FIXED: tuple[Prompt, ...] = tuple(v for v in list(globals().values()) if isinstance(v, Prompt))
+# The first thing nearly every switchboard caller hears: their place in a short queue.
+QUEUE_PLACES: tuple[Sentence, ...] = tuple(queue_position(n) for n in range(1, 6))
+
+
+def said(items: Iterable[Prompt | Sentence], languages: Sequence[str]) -> list[Said]:
+    """The sentences a caller hears for these items with the switch set to `languages`, text
+    for text as the announcer says them (media.announcer: `passes`), so they hit its cache."""
+    out: list[Said] = []
+    for item in items:
+        prompt_id = item.id if isinstance(item, Prompt) else None
+        for part in passes([item], languages):
+            for _, language in part:
+                text = text_in(item, language) or item.text
+                out.append(Said(prompt_id, text, language))
+    return out
+
+
+def warm_up(speech: Speech, extra: Iterable[Prompt] = ()) -> WarmUp:
+    """Render the fixed prompts (with `extra`, fixed prompts kept elsewhere) and the places
+    in the queue, in the speech's languages, in a worker thread; returns at once."""
+    return speech.warm_up(said((*FIXED, *extra, *QUEUE_PLACES), speech.languages))

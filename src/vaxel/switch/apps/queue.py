@@ -8,11 +8,12 @@ music; when the operator answers, the caller is bridged. A caller who has waited
 vi upp dig"; pressing 1 makes a callback task (reason QUEUE) through `QueueCallbacks` and ends
 the call. A caller who hangs up is counted as abandoned, with their wait.
 
-Operators sign in and out with *21# / #21# (features.py) or from the console; the console also
-reads `snapshot()` and can `pick()` a caller or `answer_next()`. With a database, sign-ins and
-sign-outs (also the automatic one after too many missed offers) are stored in a worker thread,
-in the order they happened, and `start()` signs in again whoever was signed in when vaxel
-stopped; `stop()` waits for the writes still queued.
+Operators sign in and out with *21# / #21# (features.py) or from the console (callcontrol.py,
+which waits for `written()`); the console also reads `snapshot()` and can `pick()` a caller or
+`answer_next()`. With a database, sign-ins and sign-outs (also the automatic one after too
+many missed offers) are stored in a worker thread, in the order they happened, and `start()`
+signs in again whoever was signed in when vaxel stopped; `stop()` waits for the writes still
+queued.
 """
 
 from __future__ import annotations
@@ -194,6 +195,11 @@ class SwitchboardQueue:
 
     async def stop(self) -> None:
         """Wait for the sign-ins and sign-outs still being written."""
+        await self.written()
+
+    async def written(self) -> None:
+        """Return once every sign-in and sign-out so far is stored (at once without a
+        database), so that whoever asked (the console) reads its own change back."""
         while self._writer is not None and not self._writer.done():
             await asyncio.shield(self._writer)
 

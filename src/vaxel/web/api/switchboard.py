@@ -1,8 +1,10 @@
-"""The switchboard queue and the operator's calls: answer, pick, transfer.
+"""The switchboard queue and the operator's calls: sign in to the queue, answer, pick, transfer.
 
 These need the switch (``CallControl``); until it is wired in they answer 503 with a message
 the console shows as it is. Who is signed in to the queue is read from storage, where the
-queue keeps its sign-ins; the change feed says "queue_sign_in" when it changes.
+queue keeps its sign-ins; the change feed says "queue_sign_in" when it changes. An operator
+signing in or out from the console is audited here (the queue's own writes are not: a phone's
+*21# and the automatic sign-out are machine state, like registrations).
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from vaxel.domain.presence import Channel
+from vaxel.storage.audit import audit
 from vaxel.storage.queue_sign_ins import QueueSignInRepository
-from vaxel.web.callcontrol import QueuedCall
+from vaxel.web.callcontrol import QueuedCall, QueueSignIn
 from vaxel.web.context import WebContext
 from vaxel.web.deps import Ctx, Operator, SessionDep, Viewer
 from vaxel.web.i18n import language_of, message
@@ -72,6 +76,7 @@ def operators_snapshot(
     signed = QueueSignInRepository(session).signed_in(context.switchboard_queue)
     return {
         "queue": context.switchboard_queue,
+        "signed_in": any(viewer.is_me(s.person_id) for s in signed),  # the viewer
         "operators": [
             {
                 "person_id": s.person_id,
@@ -92,6 +97,48 @@ def operators(
 ) -> dict[str, Any]:
     """Who is signed in to the queue (offered its callers), since when, on which number."""
     return operators_snapshot(context, session, viewer, language_of(request))
+
+
+def sign_in_info(result: QueueSignIn, lang: str) -> dict[str, Any]:
+    if result.signed_in:
+        key = "queue_signed_in" if result.changed else "queue_already_signed_in"
+    else:
+        key = "queue_signed_out" if result.changed else "queue_not_signed_in"
+    return {
+        "signed_in": result.signed_in,
+        "changed": result.changed,
+        "number": result.number,
+        "detail": message(key, lang, number=result.number),
+    }
+
+
+@router.post("/sign-in")
+async def sign_in(
+    context: Ctx, session: SessionDep, viewer: Operator, request: Request
+) -> dict[str, Any]:
+    """Sign me in to the queue: its callers are offered to my registered phone, on the number
+    *21# would sign me in with. 409 while no phone of mine is registered."""
+    lang = language_of(request)
+    control = require_call_control(context, lang)
+    operator = operator_of(viewer)
+    result = await control.sign_in(operator)
+    audit(session, viewer.username, Channel.WEB, "queue.sign_in", f"person:{operator.person_id}",
+          f"{context.switchboard_queue} {result.number}", at=context.now())  # fmt: skip
+    return sign_in_info(result, lang)
+
+
+@router.post("/sign-out")
+async def sign_out(
+    context: Ctx, session: SessionDep, viewer: Operator, request: Request
+) -> dict[str, Any]:
+    """Sign me out of the queue; a caller whose offer rings my phone goes back to the queue."""
+    lang = language_of(request)
+    control = require_call_control(context, lang)
+    operator = operator_of(viewer)
+    result = await control.sign_out(operator)
+    audit(session, viewer.username, Channel.WEB, "queue.sign_out", f"person:{operator.person_id}",
+          context.switchboard_queue, at=context.now())  # fmt: skip
+    return sign_in_info(result, lang)
 
 
 @router.post("/answer-next")

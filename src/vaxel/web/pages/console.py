@@ -18,7 +18,7 @@ JS_TEXT = (
     "no_hits", "one_hit", "hits", "none", "no_hours", "registered", "not_registered", "back",
     "return_unknown", "function_number", "choose_first", "no_current_call", "message_saved",
     "absence_saved", "absence_cleared", "pick", "queue_empty", "connected", "operators_none",
-    "operator_since", "operator_me",
+    "operator_since", "operator_me", "sign_in", "sign_out",
 )  # fmt: skip
 
 

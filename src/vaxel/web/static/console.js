@@ -294,6 +294,7 @@
 
   // Who is signed in to the queue: asked again whenever a sign-in changes.
   function renderOperators(snapshot) {
+    showSignedIn(snapshot.signed_in);
     const list = $("#operator-list");
     $("#operator-count").textContent = snapshot.operators.length;
     const items = snapshot.operators.map((operator) => {
@@ -325,6 +326,36 @@
       renderOperators(await vaxel.api("GET", "/api/switchboard/operators"));
     } catch {
       // The next change or resync asks again; the list keeps what it showed.
+    }
+  }
+
+  // The operator's own sign-in: the button says what a press does next. The list of who is
+  // signed in (and so the button) also follows a *21# from the phone or a sign-out by the queue.
+  const signInButton = $("#queue-sign-in");
+  let signingIn = false;
+
+  function showSignedIn(signedIn) {
+    signInButton.dataset.signedIn = signedIn ? "true" : "false";
+    $("[data-label]", signInButton).textContent = signedIn ? text.sign_out : text.sign_in;
+  }
+
+  async function toggleSignIn() {
+    if (signingIn) return;  // one request at a time; the button keeps the focus meanwhile
+    signingIn = true;
+    signInButton.setAttribute("aria-busy", "true");
+    const out = signInButton.dataset.signedIn === "true";
+    try {
+      const result = await vaxel.api("POST", `/api/switchboard/${out ? "sign-out" : "sign-in"}`);
+      showSignedIn(result.signed_in);
+      callStatus.classList.remove("field-error");
+      callStatus.textContent = result.detail;
+      await refreshOperators();  // stored before the answer came: the list has it now
+    } catch (error) {
+      callStatus.classList.add("field-error");
+      callStatus.textContent = error.message;
+    } finally {
+      signingIn = false;
+      signInButton.removeAttribute("aria-busy");
     }
   }
 
@@ -376,6 +407,7 @@
   }
 
   $("#answer-next").addEventListener("click", answerNext);
+  signInButton.addEventListener("click", toggleSignIn);
   $("#consult-complete").addEventListener("click", () => consult("complete"));
   $("#consult-cancel").addEventListener("click", () => consult("cancel"));
   $("#queue-list").addEventListener("click", (event) => {
@@ -404,7 +436,7 @@
     const inField = event.target.matches("input, textarea, select");
     const key = event.key.toLowerCase();
     if (event.altKey && !event.ctrlKey && !event.metaKey) {
-      const actions = {s: () => search.focus(), n: answerNext,
+      const actions = {s: () => search.focus(), n: answerNext, l: toggleSignIn,
         m: () => openDialog("message", currentHit()), h: () => openDialog("absence", currentHit()),
         k: () => openDialog("transfer", currentHit())};
       if (actions[key]) { event.preventDefault(); actions[key](); }
