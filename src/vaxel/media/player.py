@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 import time
 import weakref
 from collections.abc import Callable, Iterable, Iterator
@@ -25,6 +26,8 @@ from typing import ClassVar, Literal, Protocol
 
 from vaxel.media.g711 import FRAME_DURATION, SAMPLES_PER_FRAME, Codec
 from vaxel.media.sources import Source
+
+log = logging.getLogger(__name__)
 
 Outcome = Literal["completed", "interrupted", "stopped", "closed"]
 
@@ -180,20 +183,25 @@ class _Playback:
             return
         due = round((tick_time - self.start) / self.clock.period)
         sink, probe = self.sink, self.clock.probe
-        while self.index <= due:
-            payload = next(self.frames, None)
-            if payload is None:
-                self.finish("completed")
-                return
-            if due - self.index >= self.clock.max_catch_up:
-                self.skipped += 1  # too late to matter: the timeline moves on without it
-                sink.skip(len(payload))
-            else:
-                if probe is not None:
-                    probe(self.clock.now() - (self.start + self.index * self.clock.period))
-                sink.send_frame(payload, marker=self.index == 0, samples=len(payload))
-                self.sent += 1
-            self.index += 1
+        try:
+            while self.index <= due:
+                payload = next(self.frames, None)
+                if payload is None:
+                    self.finish("completed")
+                    return
+                if due - self.index >= self.clock.max_catch_up:
+                    self.skipped += 1  # too late to matter: the timeline moves on without it
+                    sink.skip(len(payload))
+                else:
+                    if probe is not None:
+                        probe(self.clock.now() - (self.start + self.index * self.clock.period))
+                    sink.send_frame(payload, marker=self.index == 0, samples=len(payload))
+                    self.sent += 1
+                self.index += 1
+        except Exception:
+            # Never out into the shared clock: it would stop serving every other call.
+            log.exception("a playback could not send; it ends as if the session had closed")
+            self.finish("closed")
 
     def finish(self, outcome: Outcome, digit: str | None = None) -> None:
         self.clock.leave(self)

@@ -5,6 +5,11 @@ hang off it. The remote address comes from SDP (`set_remote` or `configure`) and
 corrected by symmetric RTP: the source of the first valid packet is where we send from then
 on, which is how media gets through the NAT in front of a softphone. Once latched, packets
 from other sources are dropped, so nobody else can inject audio into the call.
+
+A socket sends to one address family only, so a remote address of the other family (IPv6 in
+the SDP of a session bound on IPv4, or the reverse) is no remote at all until a packet comes;
+the owner of the session moves it to a socket pair of that family (`move_to`) when the far end
+changes family, keeping its numbering and listeners.
 """
 
 from __future__ import annotations
@@ -38,6 +43,12 @@ from vaxel.media.rtp import RtpPacket, is_rtcp, pack_rtp
 
 RTCP_INTERVAL = 5.0  # seconds, RFC 3550 §6.2 minimum, randomised ±50% per report
 Address = tuple[str, int]
+UNSPECIFIED_HOSTS = ("0.0.0.0", "::", "")  # "no address" in SDP: old-style hold
+
+
+def family_of(host: str) -> socket.AddressFamily:
+    """The address family of an address literal (an IPv6 one has a colon)."""
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,9 +73,13 @@ class PortAllocator:
         self.host = host
         self._next = self.ports.start
 
-    def bind(self, rtcp: bool = True) -> tuple[socket.socket, socket.socket | None]:
-        """Two bound sockets (RTP, RTCP or None), or OSError when the range is used up."""
-        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+    def bind(
+        self, rtcp: bool = True, host: str | None = None
+    ) -> tuple[socket.socket, socket.socket | None]:
+        """Two bound sockets (RTP, RTCP or None) on `host` (default: the allocator's), or
+        OSError when the range is used up or the host's address family is not available."""
+        host = self.host if host is None else host
+        family = family_of(host)
         pairs = (self.ports.end - self.ports.start) // 2
         for _ in range(pairs):
             port = self._next
@@ -74,9 +89,9 @@ class PortAllocator:
             rtp_sock = socket.socket(family, socket.SOCK_DGRAM)
             rtcp_sock = socket.socket(family, socket.SOCK_DGRAM) if rtcp else None
             try:
-                rtp_sock.bind((self.host, port))
+                rtp_sock.bind((host, port))
                 if rtcp_sock is not None:
-                    rtcp_sock.bind((self.host, port + 1))
+                    rtcp_sock.bind((host, port + 1))
             except OSError:
                 rtp_sock.close()
                 if rtcp_sock is not None:
@@ -86,9 +101,7 @@ class PortAllocator:
             if rtcp_sock is not None:
                 rtcp_sock.setblocking(False)
             return rtp_sock, rtcp_sock
-        raise OSError(
-            f"no free RTP port pair on {self.host} in {self.ports.start}–{self.ports.end}"
-        )
+        raise OSError(f"no free RTP port pair on {host} in {self.ports.start}–{self.ports.end}")
 
 
 class _Datagrams(asyncio.DatagramProtocol):
@@ -156,6 +169,8 @@ class RtpSession:
         self._rtcp: asyncio.DatagramTransport | None = None
         self._rtcp_timer: asyncio.TimerHandle | None = None
         self._sent_since_report = False
+        self._moving: asyncio.Task[None] | None = None
+        self._attaching: set[socket.socket] = set()  # sockets whose transport is being made
         self._closed = self._loop.create_future()
 
     @classmethod
@@ -179,30 +194,118 @@ class RtpSession:
             span = ports or PortRange()
             allocator = _ALLOCATORS.setdefault((host, span), PortAllocator(span, host))
         rtp_sock, rtcp_sock = allocator.bind(rtcp)
+        return await cls.on_sockets(
+            rtp_sock, rtcp_sock, codec=codec, dtmf_payload_type=dtmf_payload_type
+        )
+
+    @classmethod
+    async def on_sockets(
+        cls,
+        rtp_sock: socket.socket,
+        rtcp_sock: socket.socket | None,
+        *,
+        codec: Codec = PCMU,
+        dtmf_payload_type: int | None = DEFAULT_DTMF_PAYLOAD_TYPE,
+    ) -> RtpSession:
+        """A session on sockets bound already (`PortAllocator.bind`); it owns them from now."""
         session = cls(rtp_sock, rtcp_sock, codec=codec, dtmf_payload_type=dtmf_payload_type)
-        await session._start()
+        try:
+            await session._attach(rtp_sock, rtcp_sock)
+        except BaseException:
+            session.close()
+            raise
+        session._schedule_rtcp()
         return session
 
-    async def _start(self) -> None:
+    async def _attach(self, rtp_sock: socket.socket, rtcp_sock: socket.socket | None) -> None:
+        """Serve the sockets with datagram transports (the new ones, after a move)."""
+        rtp = await self._endpoint(rtp_sock, self._on_rtp)
+        if rtp is None:
+            return
+        self._rtp = rtp
+        if rtcp_sock is not None:
+            rtcp = await self._endpoint(rtcp_sock, self._on_rtcp)
+            if rtcp is not None:
+                self._rtcp = rtcp
+
+    async def _endpoint(
+        self, sock: socket.socket, receive: Callable[[bytes, Address], None]
+    ) -> asyncio.DatagramTransport | None:
+        """A transport for one of our sockets, or None when the session has left the socket
+        (closed, or moved on) before or while the transport was made.
+
+        A socket with a transport is closed by the transport, never under it (the transport
+        would later unregister the file descriptor number, by then maybe another socket's);
+        `_release_sockets` leaves the one being attached here, and this closes it if stale.
+        """
+        if self._stale(sock):
+            return None  # closed with the session already: there is no transport to make
+        self._attaching.add(sock)
         try:
-            self._rtp, _ = await self._loop.create_datagram_endpoint(
-                lambda: _Datagrams(self._on_rtp), sock=self._rtp_sock
+            transport, _ = await self._loop.create_datagram_endpoint(
+                lambda: _Datagrams(receive), sock=sock
             )
-            if self._rtcp_sock is not None:
-                self._rtcp, _ = await self._loop.create_datagram_endpoint(
-                    lambda: _Datagrams(self._on_rtcp), sock=self._rtcp_sock
-                )
         except BaseException:
-            self.close()
+            sock.close()  # a transport made meanwhile has closed itself (and let go of it)
             raise
-        self._schedule_rtcp()
+        finally:
+            self._attaching.discard(sock)
+        if self._stale(sock):
+            transport.close()
+            return None
+        return transport
+
+    def _stale(self, sock: socket.socket) -> bool:
+        return self.closed or (sock is not self._rtp_sock and sock is not self._rtcp_sock)
+
+    @property
+    def family(self) -> socket.AddressFamily:
+        """The address family of our sockets: the only one we can send to."""
+        return self._rtp_sock.family
+
+    def move_to(self, rtp_sock: socket.socket, rtcp_sock: socket.socket | None) -> None:
+        """Carry on on another socket pair (one of the other address family, when the far end
+        changed family in a re-offer); the old pair closes. The numbering, listeners and
+        players stay; what is sent before the new sockets are served (a turn of the event
+        loop) is counted as sent, like frames on hold. Set the remote address after this."""
+        if self.closed:
+            rtp_sock.close()
+            if rtcp_sock is not None:
+                rtcp_sock.close()
+            return
+        self._release_sockets()
+        self._rtp_sock, self._rtcp_sock = rtp_sock, rtcp_sock
+        self.local_address = rtp_sock.getsockname()[:2]
+        self.remote = self.remote_rtcp = None
+        self._latched = False
+        self._moving = self._loop.create_task(self._attach_moved(rtp_sock, rtcp_sock))
+
+    async def _attach_moved(self, rtp_sock: socket.socket, rtcp_sock: socket.socket | None) -> None:
+        try:
+            await self._attach(rtp_sock, rtcp_sock)
+        except OSError:
+            self.close()  # the new sockets cannot be served: the call's media has ended
+
+    def _release_sockets(self) -> None:
+        for transport in (self._rtp, self._rtcp):
+            if transport is not None:
+                transport.close()  # closes its socket
+        for sock, transport in ((self._rtp_sock, self._rtp), (self._rtcp_sock, self._rtcp)):
+            if sock is not None and transport is None and sock not in self._attaching:
+                sock.close()  # one being attached is closed by `_endpoint`
+        self._rtp = self._rtcp = None
 
     # -- where to send -------------------------------------------------------------------------
 
     def set_remote(self, host: str, port: int, rtcp_port: int | None = None) -> None:
-        """Where the remote end said (in SDP) it receives; latch again to what really comes."""
-        self.remote = (host, port) if port else None
-        self.remote_rtcp = (host, rtcp_port or port + 1) if port else None
+        """Where the remote end said (in SDP) it receives; latch again to what really comes.
+
+        No address (0.0.0.0, old-style hold) or one of the other family is nowhere to send:
+        we then send only once the remote end's packets show where it is.
+        """
+        usable = port and host not in UNSPECIFIED_HOSTS and family_of(host) == self.family
+        self.remote = (host, port) if usable else None
+        self.remote_rtcp = (host, rtcp_port or port + 1) if usable else None
         self._latched = False
 
     def configure(self, negotiated: Negotiated) -> None:
@@ -400,8 +503,8 @@ class RtpSession:
             transport.sendto(serialize_compound(packets), self.remote_rtcp)
 
     def _send_report(self) -> None:
-        self._send_rtcp(self._report())
         self._schedule_rtcp()
+        self._send_rtcp(self._report())
 
     # -- the end ---------------------------------------------------------------------------
 
@@ -411,16 +514,9 @@ class RtpSession:
             return
         if self._rtcp_timer is not None:
             self._rtcp_timer.cancel()
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError, ValueError):
             self._send_rtcp([*self._report(), RtcpBye((self.ssrc,))])
-        for transport in (self._rtp, self._rtcp):
-            if transport is not None:
-                transport.close()
-        if self._rtp is None:
-            self._rtp_sock.close()
-        if self._rtcp is None and self._rtcp_sock is not None:
-            self._rtcp_sock.close()
-        self._rtp = self._rtcp = None
+        self._release_sockets()
         self._closed.set_result(None)
         for listener in list(self._close_listeners):
             listener()

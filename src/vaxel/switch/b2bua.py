@@ -292,9 +292,12 @@ class B2bua:
         """CANCEL the legs of a fork nobody waits for any more (no `on_done`)."""
         self._step(fork.call, Ev.APP_STOP, now, fork=fork)
 
-    def hang_up(self, call: Call, now: float, status: int = 480) -> None:
-        """BYE to an answered caller (and its phone), or `status` to one not answered yet."""
-        self._step(call, Ev.APP_HANGUP, now, status=status)
+    def hang_up(
+        self, call: Call, now: float, status: int = 480, warning: tuple[int, str] | None = None
+    ) -> None:
+        """BYE to an answered caller (and its phone), or `status` to one not answered yet,
+        with a Warning header (RFC 3261 §20.43: code, text) when one is given."""
+        self._step(call, Ev.APP_HANGUP, now, status=status, warning=warning)
 
     def drop_connected(self, call: Call, now: float) -> Leg | None:
         """BYE to the phone the caller is connected to, keeping the caller (a transfer)."""
@@ -572,20 +575,32 @@ class B2bua:
             return CallState.ENDED
         return CallState.ROUTING if call.state is CallState.PROCEEDING else call.state
 
-    def _app_stop_all(self, call: Call, now: float, status: int) -> CallState:
+    def _app_stop_all(
+        self, call: Call, now: float, status: int, warning: tuple[int, str] | None = None
+    ) -> CallState:
         if call.fork is not None:
             call.fork.on_done = None
         self._stop_fork(call, now, RingOutcome.CALLER_HUNG_UP)
         return CallState.ENDED
 
-    def _app_reject(self, call: Call, now: float, status: int) -> CallState:
+    def _app_reject(
+        self, call: Call, now: float, status: int, warning: tuple[int, str] | None = None
+    ) -> CallState:
         self._stop_fork(call, now, RingOutcome.CALLER_HUNG_UP)
         if call.a_tx is not None and call.a_request is not None:
             reason = "Temporarily Unavailable" if status == 480 else None
-            self._reject(call.a_tx, call.a_request, status, reason, call.a_tag, now)
+            headers: list[tuple[str, str]] = []
+            if warning is not None:
+                code, text = warning
+                agent = self.addresses.host(call.a_peer)
+                quoted = text.replace("\\", "").replace('"', "'")  # a quoted-string, always
+                headers.append(("Warning", f'{code} {agent} "{quoted}"'))
+            self._reject(call.a_tx, call.a_request, status, reason, call.a_tag, now, headers)
         return CallState.ENDED
 
-    def _app_bye(self, call: Call, now: float, status: int) -> CallState:
+    def _app_bye(
+        self, call: Call, now: float, status: int, warning: tuple[int, str] | None = None
+    ) -> CallState:
         self._stop_fork(call, now, RingOutcome.CALLER_HUNG_UP)
         for side in Side:
             self._send_bye(call, side, now)
@@ -872,9 +887,11 @@ class B2bua:
         reason: str | None,
         tag: str,
         now: float,
+        headers: Sequence[tuple[str, str]] = (),
     ) -> None:
         with contextlib.suppress(LocalProtocolError):  # already answered
-            self.endpoint.send_response(tx, request.response(status, reason, to_tag=tag), now)
+            response = request.response(status, reason, to_tag=tag, headers=headers)
+            self.endpoint.send_response(tx, response, now)
 
     def _talking(self, call: Call, *people: int | None) -> None:
         for person_id in people:

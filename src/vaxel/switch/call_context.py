@@ -25,6 +25,9 @@ Contracts that every implementation keeps:
   outgoing legs.
 * `hung_up` is set once the call is over for the caller: a BYE or CANCEL from them, our
   `hangup()`, or, after a bridge, the end of the bridged call.
+* `hangup()` right after something was played first sends a short silence (`TAIL_S`): a
+  phone's jitter buffer holds the last 100–200 ms of what it got and plays them only as more
+  packets come, so a BYE straight after the last frame would cut off the end of the prompt.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ import asyncio
 import contextlib
 import enum
 import logging
+import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -44,12 +48,14 @@ from vaxel.media.announcer import Announcer, Item, Prompt, Sentence
 from vaxel.media.player import Player, PlayResult
 from vaxel.media.recorder import Recorder, RecordingResult
 from vaxel.media.session import RtpSession
-from vaxel.media.sources import Loop, PcmSource, Source
+from vaxel.media.sources import Loop, PcmSource, Silence, Source
 from vaxel.media.speech import Speech
 from vaxel.media.tones import ringback
 from vaxel.switch.routing import DeviceRef
 
 log = logging.getLogger(__name__)
+
+TAIL_S = 0.26  # silence after the last prompt, before our BYE (see the module docstring)
 
 __all__ = [
     "CallContext",
@@ -244,6 +250,7 @@ class MediaCall:
         *,
         clock: Callable[[], datetime],
         pause_s: float = 0.3,
+        tail_s: float = TAIL_S,
     ) -> None:
         self._info = info
         self.session = session
@@ -256,6 +263,9 @@ class MediaCall:
         self._hung_up = asyncio.Event()
         self._answered = False
         self._bridged = False
+        self._tail_s = tail_s
+        self._tail_owed = False  # the last thing sent was audio, not (enough) silence
+        self._plays = 0  # plays that sent something, so far
         self._unsubscribe = [
             session.add_digit_listener(self._on_digit),
             session.add_close_listener(self._on_close),
@@ -321,6 +331,9 @@ class MediaCall:
                 playing.cancel()
             if waiter is not None:
                 self._forget(waiter)
+        if result.frames:
+            self._tail_owed = True
+            self._plays += 1
         if result.skipped:
             log.warning(
                 "call %s: %d frames skipped: the event loop stalled",
@@ -434,11 +447,16 @@ class MediaCall:
         return done
 
     async def hangup(self) -> None:
-        if not self._hung_up.is_set():
-            try:
-                await self.signalling.hangup()
-            finally:
-                self.ended()
+        if self._hung_up.is_set():
+            return
+        try:
+            await self._play_tail()
+        finally:
+            if not self._hung_up.is_set():  # the caller may have hung up during the tail
+                try:
+                    await self.signalling.hangup()
+                finally:
+                    self.ended()
 
     # -- inside ------------------------------------------------------------------------------
 
@@ -450,12 +468,30 @@ class MediaCall:
             self.ended()
         return result
 
+    async def _play_tail(self) -> None:
+        """The silence that lets the phone play out the end of the last prompt; paced like
+        any play, and only when something was played since the last silence."""
+        if not self._tail_owed or not self._answered or self._bridged or self.session.closed:
+            return
+        self._tail_owed = False
+        await self._player.play([Silence(self._tail_s)], barge_in=False)
+
     def _keep_alive(self) -> Callable[[], None]:
         """Silence to the caller while the app waits (see Player.keep_alive); the returned
         function ends it. Nothing before the answer, under a bridge or after the end."""
         if not self._answered or self._bridged or self._hung_up.is_set():
             return _nothing
-        return self._player.keep_alive()
+        if self._player.playing:
+            return _nothing  # a play goes on: no silence is sent
+        stop = self._player.keep_alive()
+        started, plays = time.monotonic(), self._plays
+
+        def stop_and_settle() -> None:
+            stop()
+            if self._plays == plays and time.monotonic() - started >= self._tail_s:
+                self._tail_owed = False  # the phone has played out the prompt by now
+
+        return stop_and_settle
 
     def _background(self, sources: Sequence[Source]) -> asyncio.Task[PlayResult] | None:
         if not self._answered or self._hung_up.is_set():

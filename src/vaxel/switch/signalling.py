@@ -42,7 +42,13 @@ from vaxel.switch.call_context import (
     RingResult,
 )
 from vaxel.switch.directory import Account, DirectoryCache
-from vaxel.switch.media_leg import MediaLeg, MediaLegs, MediaRelay, MediaSettings
+from vaxel.switch.media_leg import (
+    FamilyNotServed,
+    MediaLeg,
+    MediaLegs,
+    MediaRelay,
+    MediaSettings,
+)
 from vaxel.switch.registrar import Binding, Registrar
 from vaxel.switch.routing import DeviceRef, IncomingCall, RoutingSettings, route
 from vaxel.switch.targets import TargetDirectory, TargetSettings
@@ -223,7 +229,8 @@ class SwitchCalls:
                 if context is not None and not context.hung_up.is_set():
                     await context.say(prompts.TECHNICAL_ERROR)  # never silence
             with contextlib.suppress(Exception):
-                await side.hangup()
+                # Through the MediaCall when there is one: it lets the apology finish playing.
+                await (context.hangup() if context is not None else side.hangup())
         finally:
             self.sip.app_finished(
                 call, outcome=outcome, informed=informed, answered_by=answered_by
@@ -404,7 +411,7 @@ class CallSide:
             body = self.a_media.answer(offer) if offer else self.a_media.offer()
         except OfferAnswerError as error:
             log.info("call %s: %s", call.call_id, error)
-            self._sip_hang_up(488)
+            self._sip_hang_up(488, error.warning if isinstance(error, FamilyNotServed) else None)
             raise CallerHungUp() from None
         sip.answer(call, body, self.calls.clock())
         self.calls.flush()
@@ -445,9 +452,9 @@ class CallSide:
     async def hangup(self) -> None:
         self._sip_hang_up(480)
 
-    def _sip_hang_up(self, status: int) -> None:
+    def _sip_hang_up(self, status: int, warning: tuple[int, str] | None = None) -> None:
         if self.call.state is not CallState.ENDED:
-            self.calls.sip.hang_up(self.call, self.calls.clock(), status)
+            self.calls.sip.hang_up(self.call, self.calls.clock(), status, warning)
             self.calls.flush()
 
     # -- ringing --------------------------------------------------------------------------------

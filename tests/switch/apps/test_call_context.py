@@ -13,6 +13,7 @@ from callkit import FakeSignalling, open_call, tone
 from vaxel.domain.accounts import DeviceKind
 from vaxel.domain.clock import TZ
 from vaxel.media.g711 import PCMU
+from vaxel.media.session import RtpSession
 from vaxel.media.sources import PcmSource
 from vaxel.media.speech import Speech
 from vaxel.media.tones import ringback
@@ -177,6 +178,76 @@ def test_waiting_for_digits_or_a_message_keeps_sending_silence(tmp_path: Path) -
         await asyncio.sleep(0.05)
         assert phone.find(prompt.frame_list(PCMU)) is not None
         call.ended()
+        phone.session.close()
+
+    asyncio.run(main())
+
+
+class _Counting(FakeSignalling):
+    """Notes how many frames our side had sent when the hang-up (the BYE) went out."""
+
+    sent_at_hangup: int | None = None
+    session: RtpSession | None = None
+
+    async def hangup(self) -> None:
+        await super().hangup()
+        assert self.session is not None
+        self.sent_at_hangup = self.session.counters.packets_sent
+
+
+def test_hanging_up_after_a_prompt_sends_silence_first_so_its_end_is_heard(
+    tmp_path: Path,
+) -> None:
+    """A phone's jitter buffer keeps the last 100–200 ms of a prompt until more packets come;
+    a BYE right after the last frame would cut off its last syllable."""
+
+    async def main() -> None:
+        signalling = _Counting()
+        call, phone, _ = await open_call(
+            speech_unused(tmp_path), INFO, clock=lambda: NOW, signalling=signalling
+        )
+        signalling.session = call.session
+        prompt = PcmSource(tone(0.4, 700))  # loud to its very last sample
+        assert (await call.play([prompt])).outcome == "completed"
+        sent_after_prompt = call.session.counters.packets_sent
+        await call.hangup()
+        assert signalling.hangups == 1 and call.hung_up.is_set()
+        assert signalling.sent_at_hangup is not None
+        tail = signalling.sent_at_hangup - sent_after_prompt
+        # 260 ms: 13 frames, paced (a loop stalled for 100 ms or more skips some).
+        assert 8 <= tail <= 13
+        await asyncio.sleep(0.05)
+        assert set(phone.payloads[-tail:]) == {PCMU.silence()}
+        assert phone.find(prompt.frame_list(PCMU)) is not None
+        phone.session.close()
+
+    asyncio.run(main())
+
+
+def test_no_silence_before_hanging_up_when_the_phone_has_heard_the_end_already(
+    tmp_path: Path,
+) -> None:
+    async def main() -> None:
+        signalling = _Counting()
+        call, phone, _ = await open_call(
+            speech_unused(tmp_path), INFO, clock=lambda: NOW, signalling=signalling
+        )
+        signalling.session = call.session
+        await call.play([PcmSource(tone(0.1, 700))])
+        assert await call.collect_digits(1, 0.4, terminator=None) == ""  # silence meanwhile
+        sent = call.session.counters.packets_sent
+        await call.hangup()
+        assert signalling.sent_at_hangup == sent
+        phone.session.close()
+
+        signalling = _Counting()  # nothing played at all
+        call, phone, _ = await open_call(
+            speech_unused(tmp_path), INFO, clock=lambda: NOW, signalling=signalling
+        )
+        signalling.session = call.session
+        await call.answer()
+        await call.hangup()
+        assert signalling.sent_at_hangup == 0
         phone.session.close()
 
     asyncio.run(main())
