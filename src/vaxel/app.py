@@ -128,12 +128,19 @@ class Switchboard:
     queue: SwitchboardQueue
     callbacks: CallbackFlows
     speech: Speech
+    pins: MailboxPinStore | None = None  # its old PIN file is imported at start
     warming: WarmUp | None = None
     _unwatch: Callable[[], None] | None = None
 
     async def start(self) -> None:
-        """Render the fixed prompts in the background, load the routing directory (before
-        the first call), follow mailbox changes."""
+        """Import the old mailbox PIN file, render the fixed prompts in the background, load
+        the routing directory (before the first call), follow mailbox changes."""
+        if self.pins is not None:
+            # Now, not at the first PIN lookup: by then a mailbox may have a new holder.
+            try:
+                await asyncio.to_thread(self.pins.import_legacy)
+            except Exception:  # the lookups fail too (closed), and an administrator is told
+                log.exception("the old mailbox PIN file was not imported")
         self.warming = prompts.warm_up(self.speech, extra=(SERVICE_UNAVAILABLE, CALLBACK_FAILED))
         await self.targets.start()
         await self.queue.start()
@@ -157,12 +164,13 @@ def build_switchboard(
     plan = NumberPlan(config.did_prefix, config.extension_digits)
     callback_flows = CallbackFlows(db, plan=plan, within_hours=config.callback_within_hours)
     mwi = MessageWaiting(db)  # its notifier: the SIP server's subscriptions (below)
+    pins = MailboxPinStore(db, legacy_file=config.voicemail_dir / "pins.json")
     voicemail = VoicemailApp(
         db,
         # Absolute, so that the greeting paths it stores mean the same file to the web (which
         # resolves a relative path against the data directory) whatever the working directory.
         VoicemailSettings(config.voicemail_dir.resolve()),
-        pins=MailboxPinStore(db, legacy_file=config.voicemail_dir / "pins.json"),
+        pins=pins,
         listener=VoicemailFlows(callback_flows),
         mwi=mwi,
     )
@@ -194,7 +202,9 @@ def build_switchboard(
         own_mailbox=lambda person_id: _own_mailbox(targets, person_id),
         summary=lambda extension: asyncio.to_thread(mwi.summary, extension),
     )
-    return Switchboard(calls, ConsoleCalls(calls), targets, mwi, queue, callback_flows, speech)
+    return Switchboard(
+        calls, ConsoleCalls(calls), targets, mwi, queue, callback_flows, speech, pins=pins
+    )
 
 
 def _own_mailbox(targets: TargetDirectory, person_id: int) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -182,3 +183,65 @@ def test_a_damaged_pin_file_is_an_error_not_an_open_door(
     with pytest.raises(RuntimeError, match="cannot be read"):
         store.has_pin(anna.id)  # not "no PIN": that would let the owner's phone choose one
     assert path.read_text() == "not json"  # left for an administrator to look at
+
+
+class _Started:
+    """A part of the switchboard that only notes whether the PINs were imported by then."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.file_there_at_start: bool | None = None
+
+    async def start(self) -> None:
+        self.file_there_at_start = self.path.exists()
+
+    def watch(self, loop: object) -> Callable[[], None]:
+        return lambda: None
+
+
+def test_the_switchboard_imports_the_old_pin_file_before_serving(
+    db: Database, org: Org, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At start, not at the first lookup: a mailbox that changes holder after the upgrade must
+    not get the previous holder's PIN."""
+    from vaxel import app
+
+    anna, _ = mailboxes(db, org)
+    path = tmp_path / "pins.json"
+    path.write_text(json.dumps({str(anna.id): FAST.hash("2468")}))
+    monkeypatch.setattr(app.prompts, "warm_up", lambda speech, extra=(): None)
+    part = _Started(path)
+    board = app.Switchboard(
+        calls=part, console=part, targets=part, mwi=part, queue=part,  # type: ignore[arg-type]
+        callbacks=part, speech=part,  # type: ignore[arg-type]
+        pins=MailboxPinStore(db, legacy_file=path),
+    )  # fmt: skip
+    asyncio.run(board.start())
+    assert part.file_there_at_start is False  # imported before the routing directory loaded
+    assert MailboxPinStore(db).verify(anna.id, "2468")
+
+
+def test_a_pin_file_that_cannot_be_renamed_is_imported_once(
+    db: Database, org: Org, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
+    """The import succeeded but the rename failed: it is done all the same (with an error
+    logged), so a PIN cleared since is not put back by importing the file again."""
+    import vaxel.flows.voicemail as voicemail
+
+    anna, _ = mailboxes(db, org)
+    path = tmp_path / "pins.json"
+    path.write_text(json.dumps({str(anna.id): FAST.hash("2468")}))
+
+    def cannot(*args: object) -> None:
+        raise PermissionError("read-only directory")
+
+    monkeypatch.setattr(voicemail.os, "replace", cannot)
+    store = MailboxPinStore(db, legacy_file=path)
+    with caplog.at_level("ERROR", logger="vaxel.flows.voicemail"):
+        assert store.import_legacy() == [anna.id]
+    assert "cannot be renamed" in caplog.text
+    assert path.exists()
+    assert store.clear_pin(anna.id)  # the owner's phone will choose a new one
+    assert not store.has_pin(anna.id)  # … not the file's again
+    assert store.import_legacy() == []

@@ -340,3 +340,33 @@ def test_rows_are_pruned_once_the_retention_has_passed(db: Database, other: Data
         note_change(s, "person", 3)
     wait_until(lambda: len(seen.changes) == 4, DELIVERED_WITHIN, "a change after pruning")
     assert seen.changes[-1] == Change("person", 3)
+
+
+# --------------------------------------------------------------------------- a missing log
+
+
+def test_a_commit_survives_a_change_log_that_went_away(
+    db: Database, org: Org, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The table disappears while running (known to exist before): the writer warns, and the
+    user's transaction is committed all the same; once the table is back it is logged again."""
+    set_absent(db, org.anna)  # the table is known to be there
+    assert db._has_change_log is True
+    with db.engine.begin() as connection:
+        connection.execute(text("ALTER TABLE change_log RENAME TO change_log_away"))
+    try:
+        with caplog.at_level("WARNING", logger="vaxel.storage.db"), db.session() as s:
+            PresenceRepository(s).set_absence(
+                org.chef, Absence(AbsenceReason.SEMESTER, NOW + timedelta(days=3)), "t",
+                Channel.CLI, NOW,
+            )  # fmt: skip
+        assert "change_log" in caplog.text
+        with db.session() as s:
+            assert PresenceRepository(s).current(org.chef, NOW) is not None  # committed
+        assert db._has_change_log is None  # asked again at the next commit
+    finally:
+        with db.engine.begin() as connection:
+            connection.execute(text("ALTER TABLE change_log_away RENAME TO change_log"))
+    with db.session() as s:
+        note_change(s, "person", org.chef)
+    assert log_rows(db)[-1][:2] == ("person", org.chef)

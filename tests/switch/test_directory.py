@@ -167,3 +167,27 @@ def test_a_change_still_reloads_at_once(db: Database) -> None:
 def switch_off(db: Database, account_id: int) -> None:
     with db.session() as s:
         AccountRepository(s).set_enabled(account_id, False, actor="t", channel=CLI)
+
+
+def test_a_missed_change_is_picked_up_by_the_periodic_reload(db: Database) -> None:
+    """A change the feed never delivered (here: committed with nobody listening, as from a
+    node whose follower missed it): the periodic reload still takes the account away."""
+    people = add_people(db)
+    cache = DirectoryCache(db, REALM, NumberPlan(), clock=Clock(on(LAST_DAY)), reload_every_s=0.1)
+
+    async def main() -> None:
+        await cache.start()
+        try:
+            assert "4300" in cache.snapshot.accounts
+            assert callable(cache._unsubscribe)
+            cache._unsubscribe()  # the feed goes quiet: only the periodic reload is left
+            await asyncio.to_thread(switch_off, db, people.kim_account)
+            for _ in range(300):
+                if "4300" not in cache.snapshot.accounts:
+                    break
+                await asyncio.sleep(0.01)
+            assert sorted(cache.snapshot.accounts) == ["4100"]
+        finally:
+            await cache.stop()
+
+    asyncio.run(main())

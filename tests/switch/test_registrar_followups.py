@@ -100,3 +100,35 @@ def test_a_large_invite_to_a_phone_registered_over_udp_stays_on_udp() -> None:
     b_invite = desk.last("INVITE")
     assert isinstance(b_invite, Request) and len(b_invite.to_bytes()) > 1300
     assert b_invite.top_via.transport == "UDP"
+
+
+@pytest.mark.parametrize(
+    "contacts",
+    [
+        "<sip:1001@10.0.0.1:5070>, <sip:1001@10.0.0.1:5070>",
+        "<sip:1001@10.0.0.1:5070;foo=1>, <sip:1001@10.0.0.1:5070;FOO=1>",
+        "<sip:1001@10.0.0.1:5070>;expires=120, <sip:1001@10.0.0.1:5070;lr>;expires=600",
+    ],
+)
+def test_equivalent_contacts_in_one_register_make_one_binding(contacts: str) -> None:
+    """RFC 3261 §19.1.4: equivalent Contacts in ONE REGISTER are one binding, the later wins
+    (not only those equivalent to a binding stored before)."""
+    board = Switchboard()
+    phone = board.phone("1001", 5070)
+    answer = phone.register(contact=contacts)
+    assert answer.status == 200
+    [binding] = board.registrar.contacts_of(1, board.now)
+    assert binding.uri == str(answer.contacts[0].uri)
+    later = contacts.rpartition(", ")[2]
+    assert binding.uri == later[1 : later.index(">")]
+    if "expires=600" in later:
+        assert binding.expires_at == board.now + 600
+    assert len(answer.contacts) == 1
+
+
+def test_equivalent_contact_removed_later_in_the_same_register_is_removed() -> None:
+    board = Switchboard()
+    phone = board.phone("1001", 5070)
+    contacts = "<sip:1001@10.0.0.1:5070>;expires=300, <sip:1001@10.0.0.1:5070;x=y>;expires=0"
+    assert phone.register(contact=contacts).status == 200
+    assert board.registrar.contacts_of(1, board.now) == []

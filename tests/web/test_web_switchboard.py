@@ -132,7 +132,8 @@ def test_a_sign_in_reaches_the_open_pages(web: Web) -> None:
 
 def test_an_operator_signs_in_and_out_from_the_console(wired: Web, switch: FakeSwitch) -> None:
     """The switch signs the telefonist in on her number; the list (from storage) and the
-    console's button follow; each request is audited with who asked."""
+    console's button follow; each change is audited with who asked (a request that changes
+    nothing is not)."""
     elin = wired.ids.people["elin"]
     switch.phones[elin] = "4001"
     switch.database = wired.db
@@ -173,10 +174,8 @@ def test_an_operator_signs_in_and_out_from_the_console(wired: Web, switch: FakeS
         entries = AuditRepository(s).entries(action_prefix="queue.")
     assert [(e.action, e.actor, e.channel, e.subject, e.detail) for e in reversed(entries)] == [
         ("queue.sign_in", "telefonist", "web", f"person:{elin}", "vaxeln 4001"),
-        ("queue.sign_in", "telefonist", "web", f"person:{elin}", "vaxeln 4001"),
         ("queue.sign_out", "telefonist", "web", f"person:{elin}", "vaxeln"),
-        ("queue.sign_out", "telefonist", "web", f"person:{elin}", "vaxeln"),
-    ]
+    ]  # the repeated sign-in and sign-out changed nothing: not audited
 
 
 def test_signing_in_without_a_registered_phone_says_why(wired: Web, switch: FakeSwitch) -> None:

@@ -77,8 +77,11 @@ class MailboxPinStore:
     """Mailbox PINs as argon2 hashes in the database; the voicemail app's `PinStore`.
 
     Blocking (the app calls it in a worker thread). ``legacy_file`` is the old
-    ``<voicemail>/pins.json``: its hashes are imported by `import_legacy`, which runs by itself
-    before the first PIN is looked at (and may be run at start)."""
+    ``<voicemail>/pins.json``: its hashes are imported by `import_legacy`, which the server runs
+    at start, before any call (`app.Switchboard.start`): run later, a mailbox given to a new
+    holder since the upgrade would get the previous holder's PIN. It also runs before the first
+    PIN is looked at, for a process that did not run it at start (and a start whose import
+    failed: the lookup fails too, rather than take "no PIN" for an answer)."""
 
     def __init__(
         self,
@@ -172,7 +175,16 @@ class MailboxPinStore:
                     "such mailbox)", path, len(imported), skipped,
                 )  # fmt: skip
             if path.exists():
-                os.replace(path, path.with_name(path.name + IMPORTED_SUFFIX))
+                renamed = path.with_name(path.name + IMPORTED_SUFFIX)
+                try:
+                    os.replace(path, renamed)
+                except OSError as error:
+                    # Done all the same: imported again, the file would put back the PINs that
+                    # were cleared since (the owner's phone then chooses one).
+                    log.error(
+                        "%s: imported, but cannot be renamed to %s (%s); remove it before the "
+                        "next start, or its PINs are imported again", path, renamed.name, error,
+                    )  # fmt: skip
             self._legacy_done = True
             return imported
 

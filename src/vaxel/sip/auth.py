@@ -227,6 +227,10 @@ class DigestChallenger:
         self._max_tracked = max_tracked_nonces
         # nonce -> (highest nonce count accepted, time after which the nonce is stale)
         self._counts: OrderedDict[str, tuple[int, float]] = OrderedDict()
+        # The latest expiry (issue time + nonce_ttl) among nonces forgotten for the bound
+        # before they went stale: a nonce issued no later than that and not tracked may have
+        # been used already, so it is answered stale rather than trusted (see verify).
+        self._forgotten_until = float("-inf")
         self._dummy = {name: _hash(name, secrets.token_hex(16)) for name in ALGORITHMS}
 
     # -- nonces --------------------------------------------------------------------------------
@@ -297,6 +301,11 @@ class DigestChallenger:
         expires = self._expiry(credentials.nonce, now)
         if expires is None:
             return AuthResult.STALE
+        if expires <= self._forgotten_until and credentials.nonce not in self._counts:
+            # Issued no later than a nonce whose use we forgot (past max_tracked_nonces, at
+            # high load or under a flood): its own uses may be forgotten too, and a replayed
+            # answer (above all one without qop) must not pass. A fresh nonce, then.
+            return AuthResult.STALE
         if credentials.nc is not None:
             return self._count(credentials.nonce, int(credentials.nc, 16), expires, now)
         # No qop (RFC 2069 style): no nonce count tells a replay from a fresh answer, so the
@@ -320,6 +329,8 @@ class DigestChallenger:
         counts = self._counts
         while counts:
             oldest, (_, expires) = next(iter(counts.items()))
-            if expires >= now and len(counts) <= self._max_tracked:
-                break
+            if expires >= now:
+                if len(counts) <= self._max_tracked:
+                    break
+                self._forgotten_until = max(self._forgotten_until, expires)
             del counts[oldest]

@@ -26,8 +26,11 @@ by time (one scan), then by ``seq`` (a range of the primary key), every `prune_e
 
 Failures. A read that fails is logged and retried after a back-off that doubles up to
 `max_backoff_s`; the follower never stops on an error, and never takes the process down.
-A follower that cannot read for longer than the retention can miss changes; the switch's
-periodic reload covers that.
+A follower that cannot read for longer than the retention (or a process that starts a new
+follower) can miss changes. The switch's routing targets (`switch.targets`, every
+``refresh_every_s``) and its SIP account directory (`switch.directory`, every
+``reload_every_s``) reload in full periodically, so a missed change is picked up within that
+interval; they are the safety net.
 """
 
 from __future__ import annotations
@@ -38,7 +41,6 @@ import secrets
 import socket
 import threading
 import time
-import weakref
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -122,8 +124,10 @@ def _change_of(row: Any) -> Change:
 class ChangeFollower:
     """Reads what other processes logged and publishes it on this process's feed.
 
-    ``start()`` runs it in a daemon thread; ``stop()`` ends it. It holds the feed weakly: a
-    Database that is thrown away without ``dispose()`` does not keep a thread polling forever.
+    ``start()`` runs it in a daemon thread; ``stop()`` ends it (``Database.dispose()`` does,
+    and waits). A Database thrown away without ``dispose()`` keeps its follower reading (the
+    feed and the session events hold it alive); being a daemon, the thread never keeps the
+    process from exiting.
     """
 
     def __init__(
@@ -136,7 +140,7 @@ class ChangeFollower:
         self.delivered = 0  # changes of others published
         self.failures = 0  # reads that failed
         self.ready = threading.Event()  # the starting point is known
-        self._feed = weakref.ref(feed)
+        self._feed = feed
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._checkpoints: deque[tuple[float, int]] = deque()  # (monotonic, last_seen)
@@ -241,12 +245,8 @@ class ChangeFollower:
     def _deliver(self, rows: Sequence[Any]) -> None:
         """Publish the others' changes of one read, each once, in the order they came."""
         changes = dict.fromkeys(_change_of(r) for r in rows if r.origin != self.origin)
-        feed = self._feed()
-        if feed is None:  # the Database was thrown away
-            self._stop.set()
-            return
         if changes and not self._stop.is_set():
-            feed.publish(list(changes))
+            self._feed.publish(list(changes))
             self.delivered += len(changes)
 
     # -- pruning -------------------------------------------------------------------------------

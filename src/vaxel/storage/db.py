@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -18,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 from vaxel.storage import change_log
@@ -42,6 +43,7 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _PENDING = "vaxel_changes"
+_WARN_EVERY_S = 60.0  # a change log that cannot be written: warn this often at most
 
 
 def note_change(session: Session, kind: str, id: int | str) -> None:
@@ -101,6 +103,7 @@ class Database:
         self.follower: ChangeFollower | None = None
         self._follow_lock = threading.Lock()
         self._has_change_log: bool | None = None  # not yet known
+        self._warned_no_log_at: float | None = None  # time.monotonic() of the last warning
         self.changes = ChangeFeed(on_demand=self._on_demand)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         event.listen(self._sessions, "before_commit", self._before_commit)
@@ -177,10 +180,26 @@ class Database:
         if self._has_change_log is None:
             self._has_change_log = inspect(session.connection()).has_table(change_log.TABLE)
             if not self._has_change_log:
-                log.warning("no %s table (schema not upgraded?): other processes will not "
-                            "hear of this process's changes", change_log.TABLE)  # fmt: skip
-        if self._has_change_log:
-            change_log.write(session, pending, self.origin, datetime.now(UTC))
+                self._warn_no_log(f"no {change_log.TABLE} table (schema not upgraded?)")
+        if not self._has_change_log:
+            return
+        # In a savepoint: a log that cannot be written (its table dropped while running) costs
+        # only the others' news, never the user's transaction (a hänvisning, a sign-in).
+        # (The connection's savepoint, not the session's: that would run this hook again.)
+        try:
+            with session.connection().begin_nested():
+                change_log.write(session, pending, self.origin, datetime.now(UTC))
+        except DBAPIError as error:
+            self._has_change_log = None  # ask again at the next commit
+            self._warn_no_log(f"cannot write the {change_log.TABLE} table ({error.orig or error})")
+
+    def _warn_no_log(self, why: str) -> None:
+        """Warn that the others will not hear of this commit: once a minute at most."""
+        now = time.monotonic()
+        if self._warned_no_log_at is not None and now - self._warned_no_log_at < _WARN_EVERY_S:
+            return
+        self._warned_no_log_at = now
+        log.warning("%s: other processes will not hear of this process's changes", why)
 
     def _after_commit(self, session: Session) -> None:
         changes: dict[Change, None] = session.info.pop(_PENDING, {})

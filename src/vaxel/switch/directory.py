@@ -4,8 +4,11 @@ Loaded from storage at start and reloaded (in a worker thread, then swapped in w
 change feed says accounts, numbers or people changed, and at every local midnight: only the
 accounts of people who work for us that day are loaded (policy §1: a contractor's phones stop
 working after their last day), and end dates pass at midnight without any change being
-committed. A SIP message never waits on the database: it reads the snapshot that is current
-when it arrives.
+committed. And every `RELOAD_EVERY_S` as well, as a safety net: a change the feed missed (a
+node cut off from the database for longer than the change log keeps its rows, a follower that
+restarted) would otherwise leave a disabled account or an old password accepted until midnight.
+A SIP message never waits on the database: it reads the snapshot that is current when it
+arrives.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ RELOAD_ON = frozenset({"sip_account", "number", "person"})
 # The longest the midnight watch sleeps before it looks at the wall clock again: a clock that
 # is set or a machine that was suspended must not postpone the reload by long.
 MIDNIGHT_CHECK_S = 60.0
+# The safety net: reload in full this often even when the feed said nothing (0: never).
+RELOAD_EVERY_S = 60.0
 
 
 def next_midnight(now: datetime) -> datetime:
@@ -104,18 +109,21 @@ class DirectoryCache:
         *,
         clock: Callable[[], datetime] = _wallclock,
         check_every_s: float = MIDNIGHT_CHECK_S,
+        reload_every_s: float = RELOAD_EVERY_S,
     ) -> None:
         self.database = database
         self.realm = realm
         self.plan = plan
         self.clock = clock
         self.check_every_s = check_every_s
+        self.reload_every_s = reload_every_s
         self.snapshot = Snapshot()
         self.loaded_at: datetime | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._unsubscribe: object = None
         self._reloading: asyncio.Task[None] | None = None
         self._midnight: asyncio.Task[None] | None = None
+        self._periodic: asyncio.Task[None] | None = None
         self._dirty = False
 
     # -- reads on the hot path -------------------------------------------------------------
@@ -169,17 +177,19 @@ class DirectoryCache:
         return self.snapshot
 
     async def start(self) -> None:
-        """Load, then follow the change feed and the calendar."""
+        """Load, then follow the change feed and the calendar, and reload periodically."""
         self._loop = asyncio.get_running_loop()
         await asyncio.to_thread(self.load)
         if self.database is not None:
             self._unsubscribe = self.database.changes.subscribe(self._on_change)
             self._midnight = self._loop.create_task(self._reload_at_midnight())
+            if self.reload_every_s > 0:
+                self._periodic = self._loop.create_task(self._reload_periodically())
 
     async def stop(self) -> None:
         if callable(self._unsubscribe):
             self._unsubscribe()
-        for task in (self._reloading, self._midnight):
+        for task in (self._reloading, self._midnight, self._periodic):
             if task is not None:
                 task.cancel()
 
@@ -208,6 +218,14 @@ class DirectoryCache:
                 log.exception("directory reload failed; keeping the previous snapshot")
             if not self._dirty:
                 return
+
+    async def _reload_periodically(self) -> None:
+        """Reload every ``reload_every_s`` whatever the feed said (in a worker thread, as any
+        reload): what a missed change left stale is put right within that time."""
+        while True:
+            await asyncio.sleep(self.reload_every_s)
+            self._schedule_reload()
+            await self.wait_reloaded()
 
     async def _reload_at_midnight(self) -> None:
         """Reload when a new local day starts (and the snapshot is of an earlier day).

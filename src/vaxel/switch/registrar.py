@@ -194,6 +194,12 @@ class Registrar:
             existing = None if key is None else mine[key]
             if existing is not None and existing.call_id == call_id and existing.cseq >= cseq:
                 return 500, "CSeq out of order", []
+            # An equivalent contact earlier in this request (§19.1.4) is the same binding:
+            # the later one wins, or both would become bindings of their own.
+            earlier = _same_contact(changes, contact, uri)
+            if earlier is not None:
+                key = key if key is not None else changes[earlier][2]
+                del changes[earlier]
             changes.append((contact, uri, key, min(expires, policy.max_expires)))
         if sum(key is None and expires > 0 for _, _, key, expires in changes) > policy.max_contacts:
             return 403, f"Too many contacts (at most {policy.max_contacts})", []
@@ -379,6 +385,17 @@ def _binding_key(mine: dict[str, Binding], contact: NameAddr, text: str) -> str 
     for key, binding in mine.items():
         if uri.equivalent(binding.contact.uri):
             return key
+    return None
+
+
+def _same_contact(
+    changes: list[tuple[NameAddr, str, str | None, int]], contact: NameAddr, text: str
+) -> int | None:
+    """The index in `changes` of a contact equivalent to `contact` (RFC 3261 §19.1.4)."""
+    uri = contact.uri
+    for index, (other, other_text, _, _) in enumerate(changes):
+        if other_text == text or uri.equivalent(other.uri):
+            return index
     return None
 
 

@@ -9,6 +9,7 @@ slows down, with one log line per source and interval so a flood cannot flood th
 from __future__ import annotations
 
 import logging
+import resource
 from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,41 @@ class Limits:
             raise ValueError("rate must be positive and burst at least 1")
         if self.max_tcp_per_source < 1 or self.max_tcp_connections < 1:
             raise ValueError("TCP connection limits must be at least 1")
+
+
+# Descriptors the process needs besides TCP connections: listeners, UDP sockets, the
+# database, log files, the web server's own connections.
+RESERVED_FILES = 256
+
+
+def fit_open_files(max_tcp_connections: int, reserved: int = RESERVED_FILES) -> int:
+    """The TCP connection limit the open-file limit (RLIMIT_NOFILE) allows.
+
+    A soft limit below what `max_tcp_connections` needs is raised, up to the hard limit;
+    if even that is too low, the limit is lowered to fit, with one log line saying so.
+    """
+    needed = max_tcp_connections + reserved
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY or soft >= needed:
+        return max_tcp_connections
+    target = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+    if target > soft:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (OSError, ValueError) as error:
+            log.debug("could not raise the open-file limit to %d: %s", target, error)
+    if soft >= needed:
+        return max_tcp_connections
+    fitted = max(1, soft - reserved)
+    log.warning(
+        "open-file limit %d (hard %s) is too low for %d TCP connections: allowing %d",
+        soft,
+        "unlimited" if hard == resource.RLIM_INFINITY else hard,
+        max_tcp_connections,
+        fitted,
+    )
+    return fitted
 
 
 class _Bucket:

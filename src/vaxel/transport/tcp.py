@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, cast
 from vaxel.sip.endpoint import Peer
 from vaxel.sip.errors import SipError
 from vaxel.sip.framing import StreamFramer
+from vaxel.transport.limits import fit_open_files
 
 if TYPE_CHECKING:
     from vaxel.transport.stack import SipTransport
@@ -94,7 +95,7 @@ class TcpConnections:
         self.max_size = max_size
         self.idle_timeout = idle_timeout
         self.max_per_source = max_per_source
-        self.max_total = max_total
+        self.max_total = fit_open_files(max_total)
         self.log_interval = log_interval
         self.loop = asyncio.get_running_loop()
         self.servers: list[asyncio.Server] = []
@@ -145,6 +146,12 @@ class TcpConnections:
         self.connections[key] = conn
         if old is None:
             self.per_source[key[0]] = self.per_source.get(key[0], 0) + 1
+        elif old is not conn:
+            # A second connection with the same (host, port): left open, the old one would
+            # escape the limits and the idle sweep. Its connection_lost finds the new one
+            # recorded and undoes nothing.
+            log.info("new TCP connection with %s: closing the old one", conn.peer)
+            old.close()
         for data in self._pending.pop(key, []):
             conn.write(data)
 

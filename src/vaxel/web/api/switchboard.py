@@ -122,8 +122,10 @@ async def sign_in(
     control = require_call_control(context, lang)
     operator = operator_of(viewer)
     result = await control.sign_in(operator)
-    audit(session, viewer.username, Channel.WEB, "queue.sign_in", f"person:{operator.person_id}",
-          f"{context.switchboard_queue} {result.number}", at=context.now())  # fmt: skip
+    if result.changed:
+        subject = f"person:{operator.person_id}"
+        audit(session, viewer.username, Channel.WEB, "queue.sign_in", subject,
+              f"{context.switchboard_queue} {result.number}", at=context.now())  # fmt: skip
     return sign_in_info(result, lang)
 
 
@@ -136,8 +138,10 @@ async def sign_out(
     control = require_call_control(context, lang)
     operator = operator_of(viewer)
     result = await control.sign_out(operator)
-    audit(session, viewer.username, Channel.WEB, "queue.sign_out", f"person:{operator.person_id}",
-          context.switchboard_queue, at=context.now())  # fmt: skip
+    if result.changed:
+        subject = f"person:{operator.person_id}"
+        audit(session, viewer.username, Channel.WEB, "queue.sign_out", subject,
+              context.switchboard_queue, at=context.now())  # fmt: skip
     return sign_in_info(result, lang)
 
 
