@@ -210,19 +210,7 @@ class Speech:
         path = self.cache_path(text, voice)
         if path.is_file():
             return read_wav(path).pcm
-        try:
-            done = subprocess.run(
-                self._command(voice),
-                input=text.encode("utf-8"),
-                capture_output=True,
-                timeout=self.timeout,
-                check=False,
-            )
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise SpeechError(f"{self.program} could not run: {exc}") from None
-        if done.returncode != 0:
-            raise SpeechError(self._failure(voice, done.returncode, done.stderr))
-        return self._store(path, done.stdout, voice)
+        return self._store(path, self._speak(text, voice), voice)
 
     async def render(self, text: str, voice: str | None = None) -> bytes:
         """8 kHz 16-bit mono PCM of `text`; concurrent requests for one text share the work."""
@@ -314,6 +302,13 @@ class Speech:
         """Speak `text` into its own 8 kHz WAV file at `target` (not cached: a one-off, such
         as a greeting). sox converts it where it is installed (fast); else our resampler."""
         text, voice = self._check(text), voice or self.voice
+        wav = self._speak(text, voice)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not _sox_to_8k(wav, target):
+            self._store(target, wav, voice)
+
+    def _speak(self, text: str, voice: str) -> bytes:
+        """The synthesiser's WAV output for `text` (blocking)."""
         try:
             done = subprocess.run(
                 self._command(voice),
@@ -326,9 +321,7 @@ class Speech:
             raise SpeechError(f"{self.program} could not run: {exc}") from None
         if done.returncode != 0:
             raise SpeechError(self._failure(voice, done.returncode, done.stderr))
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if not _sox_to_8k(done.stdout, target):
-            self._store(target, done.stdout, voice)
+        return done.stdout
 
 
 SOX_LEVEL_DB = "-6"  # the level of PEAK, for sox's norm effect
