@@ -24,6 +24,7 @@ from vaxel.domain.numbers import NumberAssignment, NumberKind, NumberPlan, try_n
 from vaxel.storage.accounts import AccountRepository
 from vaxel.storage.db import Change, Database
 from vaxel.storage.numbers import NumberRepository
+from vaxel.switch.reloader import Reloader
 
 log = logging.getLogger(__name__)
 
@@ -121,10 +122,8 @@ class DirectoryCache:
         self.loaded_at: datetime | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._unsubscribe: object = None
-        self._reloading: asyncio.Task[None] | None = None
+        self._reloader = Reloader(self.load, "SIP account directory")
         self._midnight: asyncio.Task[None] | None = None
-        self._periodic: asyncio.Task[None] | None = None
-        self._dirty = False
 
     # -- reads on the hot path -------------------------------------------------------------
 
@@ -184,14 +183,15 @@ class DirectoryCache:
             self._unsubscribe = self.database.changes.subscribe(self._on_change)
             self._midnight = self._loop.create_task(self._reload_at_midnight())
             if self.reload_every_s > 0:
-                self._periodic = self._loop.create_task(self._reload_periodically())
+                # Whatever the feed said: what a missed change left stale is put right in time.
+                self._reloader.every(self.reload_every_s)
 
     async def stop(self) -> None:
         if callable(self._unsubscribe):
             self._unsubscribe()
-        for task in (self._reloading, self._midnight, self._periodic):
-            if task is not None:
-                task.cancel()
+        self._reloader.cancel()
+        if self._midnight is not None:
+            self._midnight.cancel()
 
     def _on_change(self, change: Change) -> None:
         # Called in the committing thread; hop onto the loop.
@@ -199,33 +199,11 @@ class DirectoryCache:
             self._loop.call_soon_threadsafe(self._schedule_reload)
 
     def _schedule_reload(self) -> None:
-        if self._reloading is not None and not self._reloading.done():
-            self._dirty = True
-            return
-        self._reloading = asyncio.get_running_loop().create_task(self._reload())
+        self._reloader.schedule()
 
     async def wait_reloaded(self) -> None:
         """Until a reload in progress (and any it owes) is done (tests)."""
-        while self._reloading is not None and not self._reloading.done():
-            await asyncio.shield(self._reloading)
-
-    async def _reload(self) -> None:
-        while True:
-            self._dirty = False
-            try:
-                await asyncio.to_thread(self.load)
-            except Exception:
-                log.exception("directory reload failed; keeping the previous snapshot")
-            if not self._dirty:
-                return
-
-    async def _reload_periodically(self) -> None:
-        """Reload every ``reload_every_s`` whatever the feed said (in a worker thread, as any
-        reload): what a missed change left stale is put right within that time."""
-        while True:
-            await asyncio.sleep(self.reload_every_s)
-            self._schedule_reload()
-            await self.wait_reloaded()
+        await self._reloader.wait()
 
     async def _reload_at_midnight(self) -> None:
         """Reload when a new local day starts (and the snapshot is of an earlier day).

@@ -565,9 +565,7 @@ class CallSide:
         """Let the phone side A talks to go (a transfer), keeping side A and its media."""
         self.calls.sip.drop_connected(self.call, self.calls.clock())
         self.calls.flush()
-        if self.relay is not None:
-            self.relay.close()
-            self.relay = None
+        self._unrelay()
         if self.b_media is not None:
             self.b_media.close()
             self.b_media = None
@@ -580,9 +578,7 @@ class CallSide:
         held = self.calls.sip.hold_connected(self.call, self.calls.clock())
         if held is None:
             return None
-        if self.relay is not None:
-            self.relay.close()
-            self.relay = None
+        self._unrelay()
         self.held_media, self.b_media = self.b_media, None
         return held
 
@@ -598,24 +594,28 @@ class CallSide:
         """End the consultation: the one consulted is let go, A talks to the held phone."""
         self.calls.sip.resume_held(self.call, self.calls.clock())
         self.calls.flush()
-        if self.relay is not None:
-            self.relay.close()
-            self.relay = None
+        self._unrelay()
         if self.b_media is not None:
             self.b_media.close()
         self.b_media, self.held_media = self.held_media, None
-        if self.b_media is not None and self.a_media is not None:
-            self.relay = MediaRelay(self.a_media.session, self.b_media.session)
+        self._relay_b()
 
     def join_consulted(self) -> None:
         """Complete the consultation: the held phone is let go, A talks to the one consulted."""
         self.calls.sip.drop_held(self.call, self.calls.clock())
         self.calls.flush()
-        if self.relay is not None:
-            self.relay.close()
-            self.relay = None
+        self._unrelay()
         if self.held_media is not None:
             self.held_media.close()
             self.held_media = None
+        self._relay_b()
+
+    def _unrelay(self) -> None:
+        if self.relay is not None:
+            self.relay.close()
+            self.relay = None
+
+    def _relay_b(self) -> None:
+        """A talks to the B side's phone."""
         if self.b_media is not None and self.a_media is not None:
             self.relay = MediaRelay(self.a_media.session, self.b_media.session)

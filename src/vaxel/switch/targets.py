@@ -41,6 +41,7 @@ from vaxel.storage.numbers import NumberRepository
 from vaxel.storage.presence import PresenceRepository
 from vaxel.storage.voicemail import VoicemailRepository
 from vaxel.switch.call_context import Callee
+from vaxel.switch.reloader import Reloader
 from vaxel.switch.routing import (
     DeviceRef,
     FunctionTarget,
@@ -217,9 +218,7 @@ class TargetDirectory:
         self._labels = {fold(label) for label in self.settings.switchboard_labels}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._unsubscribe: Callable[[], None] | None = None
-        self._reloading: asyncio.Task[None] | None = None
-        self._periodic: asyncio.Task[None] | None = None
-        self._dirty = False
+        self._reloader = Reloader(self.load, "routing directory")
 
     # -- the hot path --------------------------------------------------------------------------
 
@@ -356,15 +355,13 @@ class TargetDirectory:
         if self.database is not None:
             self._unsubscribe = self.database.changes.subscribe(self._on_change)
             if self.settings.refresh_every_s > 0:
-                self._periodic = self._loop.create_task(self._refresh_periodically())
+                self._reloader.every(self.settings.refresh_every_s)
 
     async def stop(self) -> None:
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
-        for task in (self._reloading, self._periodic):
-            if task is not None:
-                task.cancel()
+        self._reloader.cancel()
 
     def _on_change(self, change: Change) -> None:
         loop = self._loop
@@ -372,27 +369,8 @@ class TargetDirectory:
             loop.call_soon_threadsafe(self.schedule_reload)
 
     def schedule_reload(self) -> None:
-        if self._reloading is not None and not self._reloading.done():
-            self._dirty = True
-            return
-        self._reloading = asyncio.get_running_loop().create_task(self._reload())
+        self._reloader.schedule()
 
     async def wait_reloaded(self) -> None:
         """Until a reload in progress (and any it owes) is done (tests, the console)."""
-        while self._reloading is not None and not self._reloading.done():
-            await asyncio.shield(self._reloading)
-
-    async def _reload(self) -> None:
-        while True:
-            self._dirty = False
-            try:
-                await asyncio.to_thread(self.load)
-            except Exception:
-                log.exception("routing directory reload failed; keeping the previous one")
-            if not self._dirty:
-                return
-
-    async def _refresh_periodically(self) -> None:
-        while True:
-            await asyncio.sleep(self.settings.refresh_every_s)
-            self.schedule_reload()
+        await self._reloader.wait()
